@@ -1,0 +1,1 @@
+"""Product carbon footprint platform: domain core, adapters and use cases."""

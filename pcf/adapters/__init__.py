@@ -1,0 +1,1 @@
+"""Adapters: the only code that talks to stores (PostgreSQL, object store, AWS)."""

@@ -1,0 +1,1 @@
+"""Domain core: pure computation, no I/O, no AWS."""

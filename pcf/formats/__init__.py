@@ -1,0 +1,1 @@
+"""Input file formats: definitions, reading and validation."""

@@ -1,0 +1,1 @@
+"""Sample data: the METHOD.md worked example and a seeded synthetic factory."""
