@@ -7,13 +7,15 @@ computed before its parents, and an item's height depends only on what lies belo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
 
 class BomCycleError(ValueError):
-    """The BOM is not a tree of tree-likes: some items consume themselves."""
+    """Some items consume themselves, directly or through other items."""
 
     def __init__(self, cycles: list[list[str]]) -> None:
         self.cycles = cycles
@@ -24,13 +26,15 @@ class BomCycleError(ValueError):
 def item_heights(
     parent_index: npt.NDArray[np.int64],
     child_index: npt.NDArray[np.int64],
-    item_count: int,
+    item_ids: Sequence[str],
 ) -> npt.NDArray[np.int64]:
-    """Height of each item in the BOM graph; raises ``BomCycleError`` on a cycle.
+    """Height of each item in the BOM graph (edges as positions in ``item_ids``);
+    raises ``BomCycleError`` naming the items of each cycle.
 
     Vectorised Kahn's algorithm, one frontier (level) at a time: the loop runs once per
     BOM level, tens of times at most, never once per item.
     """
+    item_count = len(item_ids)
     heights = np.zeros(item_count, dtype=np.int64)
     if len(parent_index) == 0:
         return heights
@@ -56,7 +60,8 @@ def item_heights(
         heights[frontier] = level
         resolved += len(frontier)
     if resolved < item_count:
-        raise BomCycleError(_cycles_among(adjacency, unresolved_children > 0))
+        cycles = _cycles_among(adjacency, unresolved_children > 0)
+        raise BomCycleError([[item_ids[i] for i in cycle] for cycle in cycles])
     return heights
 
 
@@ -69,10 +74,10 @@ def find_cycles(parents: list[str], children: list[str]) -> list[list[str]]:
         item_heights(
             np.array([position[p] for p in parents], dtype=np.int64),
             np.array([position[c] for c in children], dtype=np.int64),
-            len(ids),
+            ids,
         )
     except BomCycleError as error:
-        return [[ids[int(i)] for i in cycle] for cycle in error.cycles]  # type: ignore[call-overload]
+        return error.cycles
     return []
 
 
