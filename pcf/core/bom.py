@@ -13,6 +13,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
+from pcf.core.arrays import concatenated_ranges
+
 
 class BomCycleError(ValueError):
     """Some items consume themselves, directly or through other items."""
@@ -52,8 +54,8 @@ def item_heights(
         level += 1
         # each parent of the frontier loses one unresolved child per edge to the frontier
         starts, ends = parents_of.indptr[frontier], parents_of.indptr[frontier + 1]
-        parent_hits = parents_of.indices[_ranges(starts, ends)]
-        counts = parents_of.data[_ranges(starts, ends)]
+        parent_hits = parents_of.indices[concatenated_ranges(starts, ends)]
+        counts = parents_of.data[concatenated_ranges(starts, ends)]
         np.subtract.at(unresolved_children, parent_hits, counts)
         candidates = np.unique(parent_hits)
         frontier = candidates[unresolved_children[candidates] == 0]
@@ -79,16 +81,6 @@ def find_cycles(parents: list[str], children: list[str]) -> list[list[str]]:
     except BomCycleError as error:
         return error.cycles
     return []
-
-
-def _ranges(starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    """Concatenation of arange(start, end) for each pair, without a Python loop."""
-    lengths = ends - starts
-    total = int(lengths.sum())
-    if total == 0:
-        return np.empty(0, dtype=np.int64)
-    offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
-    return np.arange(total, dtype=np.int64) + offsets
 
 
 def _cycles_among(adjacency: sparse.csr_array, stuck: npt.NDArray[np.bool_]) -> list[list[int]]:
