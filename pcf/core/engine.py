@@ -247,7 +247,9 @@ class FootprintCalculation:
         if len(inputs.factor_mapping):
             factor_ids = np.asarray(factors.factor_id, dtype=str)
             by_factor = np.argsort(factor_ids, kind="stable")
-            positions, missing = positions_in(factor_ids[by_factor], inputs.factor_mapping.factor_id)
+            positions, missing = positions_in(
+                factor_ids[by_factor], inputs.factor_mapping.factor_id
+            )
             if missing.any():
                 absent = sorted(set(np.asarray(inputs.factor_mapping.factor_id, str)[missing]))
                 raise EngineInputError(f"mapping names unknown factors: {', '.join(absent)}")
@@ -268,9 +270,7 @@ class FootprintCalculation:
             )
             value[rows] = co2e * self._per_declared_unit(rows, per_unit, "emission factor")
             source_id[rows] = np.char.add("factor:", factors.factor_id[factor_rows].astype(str))
-            gwp_set[rows] = np.where(
-                co2e_given, factors.co2e_gwp_set[factor_rows], gwp.name.value
-            )
+            gwp_set[rows] = np.where(co2e_given, factors.co2e_gwp_set[factor_rows], gwp.name.value)
 
         # supplier footprints take precedence (primary data)
         suppliers = inputs.supplier_footprints
@@ -323,9 +323,7 @@ class FootprintCalculation:
             float(mix.co2e_kg[i]) * conversion_factor("kWh", str(mix.per_unit[i]))
             for i in by_technology
         ]
-        location = location_based_grid_factor(
-            [float(mix.share[i]) for i in by_technology], per_kwh
-        )
+        location = location_based_grid_factor([float(mix.share[i]) for i in by_technology], per_kwh)
         market = None
         if site.contract_factor_kg_per_kwh is not None:
             market = market_based_electricity_factor(
@@ -411,11 +409,13 @@ class FootprintCalculation:
         mass_units = np.array(
             [dimension_of(u) is Dimension.MASS for u in self.declared_unit], dtype=bool
         )
-        weights = np.where(
-            self.declared_unit == "piece", self.mass_per_piece_kg, np.nan
-        ).astype(np.float64)
+        weights = np.where(self.declared_unit == "piece", self.mass_per_piece_kg, np.nan).astype(
+            np.float64
+        )
         if mass_units.any():
-            weights[mass_units] = [conversion_factor(u, "kg") for u in self.declared_unit[mass_units]]
+            weights[mass_units] = [
+                conversion_factor(u, "kg") for u in self.declared_unit[mass_units]
+            ]
         return weights
 
     def _allocate_energy(self) -> _EnergyAllocation:
@@ -589,7 +589,7 @@ class FootprintCalculation:
     # -- 7. solve ------------------------------------------------------------------
 
     def _right_hand_side(self) -> npt.NDArray[np.float64]:
-        n, sources = self.direct.shape
+        sources = self.direct.shape[1]
         indicator = np.zeros((sources, _COLUMNS))
         indicator[np.arange(sources), self.source_category] = 1.0
         indicator[:, _PRIMARY] = self.source_primary_share
@@ -661,9 +661,7 @@ class FootprintCalculation:
                     f"not produced: {gap_id} was consumed but not produced at the site in "
                     "the period, so it carries no energy"
                 )
-        gwp_sets.update(
-            str(g) for g in self.leaf_factors.gwp_set[below] if g is not None
-        )
+        gwp_sets.update(str(g) for g in self.leaf_factors.gwp_set[below] if g is not None)
         if values[_GAS_KWH] > 0:
             gwp_sets.add(self.inputs.settings.gwp_set.value)
         if with_sources:

@@ -84,9 +84,8 @@ def market_based_electricity_factor(
         if residual_mix_factor_kg_per_kwh is not None
         else location_based_factor_kg_per_kwh
     )
-    return (
-        contract_factor_kg_per_kwh * contract_covered_share
-        + uncovered_factor * (1.0 - contract_covered_share)
+    return contract_factor_kg_per_kwh * contract_covered_share + uncovered_factor * (
+        1.0 - contract_covered_share
     )
 
 

@@ -223,9 +223,7 @@ class FootprintInputs:
 
     def to_record(self) -> dict[str, Any]:
         """A JSON-ready document from which ``from_record`` rebuilds equal inputs."""
-        record: dict[str, Any] = {
-            name: getattr(self, name).to_columns() for name in self._TABLES
-        }
+        record: dict[str, Any] = {name: getattr(self, name).to_columns() for name in self._TABLES}
         record["site"] = dataclasses.asdict(self.site)
         record["settings"] = dataclasses.asdict(self.settings)
         return record

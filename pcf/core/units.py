@@ -8,7 +8,7 @@ of units and applied to numpy columns (see ``conversion_factors``).
 from __future__ import annotations
 
 from enum import StrEnum
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import numpy.typing as npt
@@ -16,7 +16,7 @@ import pint
 
 # A piece is counted, not weighed: giving it a dimension of its own makes pint refuse
 # to convert pieces to kilograms without the item's mass per piece.
-_registry = pint.UnitRegistry()
+_registry: pint.UnitRegistry[float] = pint.UnitRegistry()
 _registry.define("piece = [piece] = pc = pcs")
 # pint knows Btu and therm but not MMBtu, the US fuel unit (1e6 Btu).
 _registry.define("MMBtu = 1e6 * Btu")
@@ -82,7 +82,7 @@ def is_known_unit(symbol: str) -> bool:
     return symbol in UNIT_SYMBOLS
 
 
-@lru_cache(maxsize=None)
+@cache
 def dimension_of(symbol: str) -> Dimension:
     """The physical dimension of a unit symbol from ``UNIT_SYMBOLS``."""
     if symbol not in UNIT_SYMBOLS:
@@ -94,7 +94,7 @@ def dimension_of(symbol: str) -> Dimension:
     raise UnitError(f'unit "{symbol}" has no supported dimension')  # pragma: no cover
 
 
-@lru_cache(maxsize=None)
+@cache
 def conversion_factor(from_symbol: str, to_symbol: str) -> float:
     """How many ``to_symbol`` make one ``from_symbol`` (1 t -> 1000.0 kg)."""
     if dimension_of(from_symbol) is not dimension_of(to_symbol):
@@ -116,8 +116,9 @@ def conversion_factors(
     pint is called once per distinct pair, then the factors are gathered with numpy.
     Raises ``UnitError`` naming the first incompatible pair.
     """
-    pairs = np.char.add(np.char.add(np.asarray(from_symbols, dtype=str), "\x1f"),
-                        np.asarray(to_symbols, dtype=str))
+    pairs = np.char.add(
+        np.char.add(np.asarray(from_symbols, dtype=str), "\x1f"), np.asarray(to_symbols, dtype=str)
+    )
     distinct, inverse = np.unique(pairs, return_inverse=True)
     factors = np.empty(len(distinct), dtype=np.float64)
     for position, pair in enumerate(distinct):
