@@ -1,0 +1,295 @@
+"""Assemble the engine's inputs for one site and period from dataset tables and telemetry.
+
+Dataset tables are the typed pyarrow tables of the current dataset versions (the same
+shape the validator produces and the store returns). Telemetry arrives as per-meter
+period totals from the telemetry store.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pcf.core.engine import EngineInputError
+from pcf.core.model import (
+    BomLines,
+    EmissionFactors,
+    FactorMapping,
+    FootprintInputs,
+    GridMix,
+    Items,
+    Machines,
+    MeterTotals,
+    MethodSettings,
+    ProductionCounts,
+    SiteSettings,
+    SupplierFootprints,
+)
+from pcf.core.period import ReferencePeriod
+from pcf.core.telemetry import MeterPeriodTotal
+from pcf.core.units import quantity_factors
+from pcf.formats.definitions import (
+    AllocationKey,
+    CalorificBasis,
+    ElectricityMethod,
+    MeterQuantity,
+)
+
+
+@dataclass(frozen=True)
+class SiteInputs:
+    inputs: FootprintInputs
+    time_zone: str
+    meter_totals: tuple[MeterPeriodTotal, ...]
+    warnings: tuple[str, ...] = field(default=())
+
+
+def _column(table: pa.Table, name: str) -> list[Any]:
+    return table.column(name).to_pylist()  # type: ignore[no-any-return]
+
+
+def _floats(table: pa.Table, name: str) -> list[float]:
+    return [math.nan if v is None else float(v) for v in _column(table, name)]
+
+
+def _rows_where(table: pa.Table, column: str, values: Sequence[Any]) -> pa.Table:
+    return table.filter(pc.is_in(table.column(column), value_set=pa.array(values)))
+
+
+def site_row(sites: pa.Table, site_id: str) -> dict[str, Any]:
+    rows = _rows_where(sites, "site_id", [site_id]).to_pylist()
+    if not rows:
+        raise EngineInputError(f"unknown site {site_id}")
+    return rows[0]  # type: ignore[no-any-return]
+
+
+def assemble_site_inputs(
+    tables: Mapping[str, pa.Table],
+    versions: Mapping[str, str],
+    site_id: str,
+    period: ReferencePeriod,
+    meter_totals: Sequence[MeterPeriodTotal],
+    settings: MethodSettings,
+) -> SiteInputs:
+    """The engine inputs of ``site_id`` in ``period``.
+
+    ``versions`` labels each kind's dataset version (``items@3``) for the audit trail.
+    Production counts come from the production counters; an uploaded count for the same
+    machine, item and period replaces the counter's (METHOD.md, Allocation).
+    """
+    site = site_row(tables["sites"], site_id)
+    warnings: list[str] = []
+
+    items_table = tables["items"]
+    items = Items(
+        item_id=_column(items_table, "item_id"),
+        item_type=_column(items_table, "item_type"),
+        declared_unit=_column(items_table, "declared_unit"),
+        mass_per_piece_kg=_floats(items_table, "mass_per_piece_kg"),
+        standard_time_min=_floats(items_table, "standard_time_min"),
+    )
+    bom_table = tables["bom"]
+    bom = BomLines(
+        parent_item_id=_column(bom_table, "parent_item_id"),
+        child_item_id=_column(bom_table, "child_item_id"),
+        quantity=_floats(bom_table, "quantity"),
+        unit=_column(bom_table, "unit"),
+        scrap_rate=_floats(bom_table, "scrap_rate"),
+    )
+
+    mapping_table = tables["factor_mapping"]
+    needed_factors = set(_column(mapping_table, "factor_id"))
+    needed_factors.update(
+        f for f in (site["gas_factor_id"], site["gas_upstream_factor_id"]) if f is not None
+    )
+    factor_table = _rows_where(tables["emission_factors"], "factor_id", sorted(needed_factors))
+    emission_factors = EmissionFactors(
+        factor_id=_column(factor_table, "factor_id"),
+        per_unit=_column(factor_table, "per_unit"),
+        co2_kg=_floats(factor_table, "co2_kg"),
+        ch4_kg=_floats(factor_table, "ch4_kg"),
+        n2o_kg=_floats(factor_table, "n2o_kg"),
+        co2e_kg=_floats(factor_table, "co2e_kg"),
+        co2e_gwp_set=_column(factor_table, "co2e_gwp_set"),
+        ch4_origin=_column(factor_table, "ch4_origin"),
+        energy_basis=_column(factor_table, "energy_basis"),
+        source=_column(factor_table, "source"),
+        dataset_version=[versions["emission_factors"]] * factor_table.num_rows,
+    )
+    factor_mapping = FactorMapping(
+        item_id=_column(mapping_table, "item_id"), factor_id=_column(mapping_table, "factor_id")
+    )
+    supplier_table = tables["supplier_footprints"]
+    supplier_footprints = SupplierFootprints(
+        item_id=_column(supplier_table, "item_id"),
+        supplier=_column(supplier_table, "supplier"),
+        co2e_kg=_floats(supplier_table, "co2e_kg"),
+        per_unit=_column(supplier_table, "per_unit"),
+        primary_data_share=_floats(supplier_table, "primary_data_share"),
+        pcf_id=_column(supplier_table, "pcf_id"),
+        dataset_version=[versions["supplier_footprints"]] * supplier_table.num_rows,
+    )
+
+    mix = _rows_where(tables["grid_mixes"], "grid_region", [site["grid_region"]])
+    technologies = tables["technology_factors"]
+    technology_factor = dict(
+        zip(
+            _column(technologies, "technology"),
+            zip(
+                _floats(technologies, "co2e_kg"), _column(technologies, "per_unit"), strict=True
+            ),
+            strict=True,
+        )
+    )
+    grid_mix = GridMix(
+        technology=_column(mix, "technology"),
+        share=_floats(mix, "share"),
+        co2e_kg=[technology_factor[t][0] for t in _column(mix, "technology")],
+        per_unit=[technology_factor[t][1] for t in _column(mix, "technology")],
+    )
+
+    machine_table = _rows_where(tables["machines"], "site_id", [site_id])
+    machines = Machines(
+        machine_id=_column(machine_table, "machine_id"),
+        process=_column(machine_table, "process"),
+        allocation_key=_column(machine_table, "allocation_key"),
+    )
+
+    meter_table = _rows_where(tables["meters"], "site_id", [site_id])
+    meter_rows = {row["meter_id"]: row for row in meter_table.to_pylist()}
+    totals = {total.meter_id: total for total in meter_totals}
+    unknown = sorted(set(totals) - set(meter_rows))
+    if unknown:
+        warnings.append(
+            f"telemetry from meters not in the meters data set was not used: {', '.join(unknown)}"
+        )
+    energy_meters = [
+        row for row in meter_rows.values() if row["quantity"] != MeterQuantity.PRODUCTION_COUNT
+    ]
+    silent = sorted(row["meter_id"] for row in meter_rows.values() if row["meter_id"] not in totals)
+    if silent:
+        warnings.append(f"no telemetry in the period from meters: {', '.join(silent)}")
+    meters = MeterTotals(
+        meter_id=[row["meter_id"] for row in energy_meters],
+        machine_id=[row["machine_id"] for row in energy_meters],
+        quantity=[row["quantity"] for row in energy_meters],
+        unit=[_meter_unit(row, totals) for row in energy_meters],
+        total=[_meter_total(row["meter_id"], totals) for row in energy_meters],
+        completeness=[
+            totals[row["meter_id"]].completeness if row["meter_id"] in totals else 0.0
+            for row in energy_meters
+        ],
+        windows_hash=[
+            totals[row["meter_id"]].windows_hash if row["meter_id"] in totals else None
+            for row in energy_meters
+        ],
+    )
+
+    production = _production_counts(
+        items, meter_rows, totals, tables["production_counts"], versions, site_id, period
+    )
+    site_settings = SiteSettings(
+        site_id=site_id,
+        grid_region=site["grid_region"],
+        electricity_method=ElectricityMethod(site["electricity_method"]),
+        contract_factor_kg_per_kwh=site["contract_factor_kg_per_kwh"],
+        contract_covered_share=site["contract_covered_share"],
+        residual_mix_factor_kg_per_kwh=site["residual_mix_factor_kg_per_kwh"],
+        gas_calorific_value_mj_per_m3=site["gas_calorific_value_mj_per_m3"],
+        gas_calorific_basis=CalorificBasis(site["gas_calorific_basis"]),
+        gas_factor_id=site["gas_factor_id"],
+        gas_upstream_factor_id=site["gas_upstream_factor_id"],
+        overhead_allocation_key=AllocationKey(site["overhead_allocation_key"]),
+    )
+    inputs = FootprintInputs(
+        items=items,
+        bom=bom,
+        emission_factors=emission_factors,
+        factor_mapping=factor_mapping,
+        supplier_footprints=supplier_footprints,
+        site=site_settings,
+        grid_mix=grid_mix,
+        machines=machines,
+        meters=meters,
+        production=production,
+        settings=settings,
+    )
+    return SiteInputs(
+        inputs, site["time_zone"], tuple(totals[m] for m in sorted(totals)), tuple(warnings)
+    )
+
+
+def _meter_unit(row: Mapping[str, Any], totals: Mapping[str, MeterPeriodTotal]) -> str:
+    total = totals.get(row["meter_id"])
+    if total is not None:
+        return total.unit
+    return "m3" if row["unit"] in ("m3", "ft3", "L") else "kWh"
+
+
+def _meter_total(meter_id: str, totals: Mapping[str, MeterPeriodTotal]) -> float:
+    total = totals.get(meter_id)
+    return float(total.total) if total is not None else 0.0
+
+
+def _production_counts(
+    items: Items,
+    meter_rows: Mapping[str, Mapping[str, Any]],
+    totals: Mapping[str, MeterPeriodTotal],
+    uploaded: pa.Table,
+    versions: Mapping[str, str],
+    site_id: str,
+    period: ReferencePeriod,
+) -> ProductionCounts:
+    counted: dict[tuple[str, str], tuple[float, str]] = {}
+    counters = [
+        row
+        for row in meter_rows.values()
+        if row["quantity"] == MeterQuantity.PRODUCTION_COUNT and row["meter_id"] in totals
+    ]
+    if counters:
+        item_position = {item: i for i, item in enumerate(items.item_id)}
+        item_rows = np.array([item_position[row["item_id"]] for row in counters])
+        # counters report pieces or mass; footprints are per the item's declared unit
+        factors, bad = quantity_factors(
+            [totals[row["meter_id"]].unit for row in counters],
+            items.declared_unit[item_rows],
+            items.mass_per_piece_kg[item_rows],
+        )
+        if bad.any():
+            names = [row["meter_id"] for row, b in zip(counters, bad, strict=True) if b]
+            raise EngineInputError(
+                f"production counters whose unit does not fit their item: {', '.join(names)}"
+            )
+        for row, factor in zip(counters, factors, strict=True):
+            key = (row["machine_id"], row["item_id"])
+            previous = counted.get(key, (0.0, ""))[0]
+            quantity = previous + float(totals[row["meter_id"]].total) * float(factor)
+            counted[key] = (quantity, f"telemetry:{row['meter_id']}")
+
+    uploads = uploaded.filter(
+        pc.and_(
+            pc.equal(uploaded.column("site_id"), site_id),
+            pc.and_(
+                pc.equal(uploaded.column("period_start"), pa.scalar(period.first_day)),
+                pc.equal(uploaded.column("period_end"), pa.scalar(period.day_after)),
+            ),
+        )
+    )
+    for row in uploads.to_pylist():
+        counted[(row["machine_id"], row["item_id"])] = (
+            float(row["quantity"]),
+            f"upload:{versions['production_counts']}",
+        )
+    keys = sorted(counted)
+    return ProductionCounts(
+        machine_id=[k[0] for k in keys],
+        item_id=[k[1] for k in keys],
+        quantity=[counted[k][0] for k in keys],
+        source=[counted[k][1] for k in keys],
+    )
