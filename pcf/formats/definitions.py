@@ -59,6 +59,8 @@ class FileFormat:
     key: tuple[str, ...]
     # Rules across columns or rows, in words; each is enforced by the validator.
     rules: tuple[str, ...] = field(default=())
+    # False when a repeated key is not an error but a newer revision of the row.
+    key_unique: bool = True
 
     def column(self, name: str) -> Column:
         for column in self.columns:
@@ -312,6 +314,11 @@ FACTOR_MAPPING = FileFormat(
     title="Emission factor mapping",
     description="Which database emission factor applies to which material or purchased part.",
     key=("item_id",),
+    rules=(
+        "The item is a material or purchased_part.",
+        "The factor's per_unit converts to the item's declared unit (pieces and mass "
+        "through the item's mass_per_piece_kg).",
+    ),
     columns=(
         Column(
             "item_id",
@@ -338,7 +345,12 @@ SUPPLIER_FOOTPRINTS = FileFormat(
         "precedence over a mapped database factor."
     ),
     key=("item_id",),
-    rules=("period_end is not before period_start.",),
+    rules=(
+        "period_end is not before period_start.",
+        "The item is a material or purchased_part.",
+        "per_unit converts to the item's declared unit (pieces and mass through the "
+        "item's mass_per_piece_kg).",
+    ),
     columns=(
         Column(
             "item_id",
@@ -445,6 +457,7 @@ SITES = FileFormat(
         "market electricity needs contract_factor_kg_per_kwh and contract_covered_share.",
         "gas_calorific_basis must match the energy_basis of gas_factor_id when that "
         "factor states one.",
+        "gas_factor_id and gas_upstream_factor_id name factors per unit of energy.",
     ),
     columns=(
         Column("site_id", ColumnType.STRING, "Unique site identifier.", "S1"),
@@ -585,7 +598,8 @@ METERS = FileFormat(
     rules=(
         "A production_count meter is attached to a machine and names the item it counts.",
         "The unit fits the quantity: energy for electricity, energy or volume for "
-        "natural_gas, piece or the counted item's declared unit for production_count.",
+        "natural_gas, piece (or a mass that converts to the counted item's declared unit) "
+        "for production_count.",
         "The machine, when given, stands at the meter's site.",
     ),
     columns=(
@@ -648,7 +662,7 @@ PRODUCTION_COUNTS = FileFormat(
         "replaces the production counters' telemetry for that period."
     ),
     key=("machine_id", "item_id", "period_start"),
-    rules=("period_end is after period_start.",),
+    rules=("period_end is after period_start.", "The machine stands at the site."),
     columns=(
         Column(
             "site_id", ColumnType.STRING, "Site.", "S1", references=Reference("sites", "site_id")
@@ -698,10 +712,13 @@ TELEMETRY_WINDOWS = FileFormat(
         "the earlier one; the same revision again is ignored."
     ),
     key=("meter_id", "window_start"),
+    key_unique=False,
     rules=("window_end is after window_start.", "samples_dropped <= samples_received."),
     columns=(
         Column("site_id", ColumnType.STRING, "Site.", "S1"),
-        Column("machine_id", ColumnType.STRING, "Machine, empty for overhead.", "M1", required=False),
+        Column(
+            "machine_id", ColumnType.STRING, "Machine, empty for overhead.", "M1", required=False
+        ),
         Column("meter_id", ColumnType.STRING, "Meter.", "M1-E"),
         Column(
             "quantity",
@@ -729,8 +746,13 @@ TELEMETRY_WINDOWS = FileFormat(
             "Window end, exclusive.",
             "2026-01-05T06:01:00+00:00",
         ),
-        Column("value", ColumnType.NUMBER, "Amount in the window (a delta, not a counter).", "1.25",
-               minimum=0),
+        Column(
+            "value",
+            ColumnType.NUMBER,
+            "Amount in the window (a delta, not a counter).",
+            "1.25",
+            minimum=0,
+        ),
         Column(
             "unit",
             ColumnType.UNIT,
