@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import pyarrow as pa
 from sqlalchemy import Engine
 
 from pcf.adapters.postgres.datasets import DatasetVersion, current_versions, read_dataset
@@ -14,7 +15,8 @@ from pcf.core.engine import FootprintCalculation, ItemFootprint, SiteEnergyFacto
 from pcf.core.model import MethodSettings
 from pcf.core.period import ReferencePeriod, month_period
 from pcf.core.telemetry import MeterPeriodTotal, TelemetryStore
-from pcf.formats.definitions import STATIC_FORMATS
+from pcf.formats.definitions import FORMATS, STATIC_FORMATS
+from pcf.formats.validation import typed_schema
 from pcf.usecases.site_inputs import assemble_site_inputs, site_row
 
 # The kinds a calculation cannot do without; the others may be absent (treated as empty).
@@ -141,8 +143,5 @@ def _version_label(version: DatasetVersion | None, kind: str) -> str:
     return f"{kind}@{version.version}" if version is not None else f"{kind}@none"
 
 
-def _empty_table(kind: str) -> Any:
-    from pcf.adapters.postgres.datasets import arrow_schema
-    from pcf.formats.definitions import FORMATS
-
-    return arrow_schema(FORMATS[kind]).empty_table()
+def _empty_table(kind: str) -> pa.Table:
+    return typed_schema(FORMATS[kind]).empty_table()

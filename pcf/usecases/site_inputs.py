@@ -141,9 +141,7 @@ def assemble_site_inputs(
     technology_factor = dict(
         zip(
             _column(technologies, "technology"),
-            zip(
-                _floats(technologies, "co2e_kg"), _column(technologies, "per_unit"), strict=True
-            ),
+            zip(_floats(technologies, "co2e_kg"), _column(technologies, "per_unit"), strict=True),
             strict=True,
         )
     )

@@ -1,0 +1,204 @@
+"""``pcf``: the command line. Thin: parse arguments, call a use case, report."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+# The embedded PostgreSQL's data folder, relative to the working directory.
+DEFAULT_DATA_DIR = Path("var/pgdata")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    arguments = parser.parse_args(argv)
+    handler = getattr(arguments, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    result: int = handler(arguments)
+    return result
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pcf", description="Product carbon footprints from meters and bills of materials."
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=DEFAULT_DATA_DIR,
+        help="embedded PostgreSQL data folder (ignored when DATABASE_URL is set)",
+    )
+    commands = parser.add_subparsers(metavar="COMMAND")
+
+    db = commands.add_parser("db", help="database schema").add_subparsers(metavar="ACTION")
+    db.add_parser("upgrade", help="apply pending migrations").set_defaults(handler=_db_upgrade)
+
+    load = commands.add_parser("load", help="validate and load static files")
+    load.add_argument("files", nargs="+", type=Path, help="KIND.csv files, e.g. bom.csv")
+    load.set_defaults(handler=_load)
+
+    calculate = commands.add_parser("calculate", help="compute a site's footprints")
+    calculate.add_argument("--site", required=True)
+    calculate.add_argument("--period", required=True, help="month, e.g. 2026-01")
+    calculate.add_argument("--gwp", choices=["AR6", "AR5"], default="AR6")
+    calculate.set_defaults(handler=_calculate)
+
+    audit = commands.add_parser("audit", help="the audit trail").add_subparsers(metavar="ACTION")
+    audit.add_parser("verify", help="check the hash chain").set_defaults(handler=_audit_verify)
+    recompute = audit.add_parser("recompute", help="recompute a footprint from its record")
+    recompute.add_argument("footprint_id", type=int)
+    recompute.set_defaults(handler=_audit_recompute)
+
+    formats = commands.add_parser("formats", help="file formats").add_subparsers(metavar="ACTION")
+    formats.add_parser("doc", help="regenerate docs/formats.md").set_defaults(handler=_formats_doc)
+
+    demo = commands.add_parser("demo", help="the whole pipeline on a sample factory")
+    demo.add_argument("--size", choices=["small", "default", "large"], default="default")
+    demo.add_argument("--seed", type=int, default=None)
+    demo.add_argument("--machines", type=int, default=None)
+    demo.add_argument("--products", type=int, default=None)
+    demo.add_argument("--days", type=int, default=None, help="days of telemetry")
+    demo.add_argument("--out", type=Path, default=Path("out/demo"))
+    demo.add_argument("--no-progress", action="store_true")
+    demo.set_defaults(handler=_demo)
+    return parser
+
+
+def _engine(arguments: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from pcf.adapters.postgres.connection import create_engine, database_url
+    from pcf.adapters.postgres.migrations import upgrade
+
+    engine = create_engine(database_url(arguments.data_dir))
+    upgrade(engine)
+    return engine
+
+
+def _db_upgrade(arguments: argparse.Namespace) -> int:
+    from pcf.adapters.postgres.connection import create_engine, database_url
+    from pcf.adapters.postgres.migrations import upgrade
+
+    applied = upgrade(create_engine(database_url(arguments.data_dir)))
+    print("\n".join(f"applied {name}" for name in applied) or "schema is up to date")
+    return 0
+
+
+def _load(arguments: argparse.Namespace) -> int:
+    from pcf.formats.definitions import STATIC_FORMATS
+    from pcf.usecases.load_datasets import DatasetRejected, load_static_files
+
+    kinds = {f.kind for f in STATIC_FORMATS}
+    files: dict[str, tuple[str, bytes]] = {}
+    for path in arguments.files:
+        kind = path.stem
+        if kind not in kinds:
+            print(f"{path.name}: the file name must be one of {sorted(kinds)} + .csv")
+            return 2
+        files[kind] = (path.name, path.read_bytes())
+    try:
+        versions = load_static_files(_engine(arguments), files)
+    except DatasetRejected as rejected:
+        for error in rejected.errors:
+            print(error, file=sys.stderr)
+        print(f"rejected: {rejected}", file=sys.stderr)
+        return 1
+    for kind, version in versions.items():
+        print(f"loaded {kind} version {version.version} ({version.row_count} rows)")
+    return 0
+
+
+def _calculate(arguments: argparse.Namespace) -> int:
+    from pcf.adapters.postgres.telemetry_store import PostgresTelemetryStore
+    from pcf.core.model import MethodSettings
+    from pcf.formats.definitions import GwpSet
+    from pcf.usecases.calculate import calculate_site_period
+
+    engine = _engine(arguments)
+    result = calculate_site_period(
+        engine,
+        PostgresTelemetryStore(engine),
+        arguments.site,
+        arguments.period,
+        MethodSettings(gwp_set=GwpSet(arguments.gwp)),
+    )
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    for footprint in result.footprints:
+        print(
+            f"{footprint.item_id}\t{footprint.total_kg_co2e:.6f} kg CO2e/{footprint.declared_unit}"
+            f"\tfootprint {result.footprint_ids[footprint.item_id]}"
+        )
+    print(f"run {result.run_id}: {len(result.footprints)} footprints")
+    return 0
+
+
+def _audit_verify(arguments: argparse.Namespace) -> int:
+    from pcf.adapters.postgres.results import read_audit_chain
+    from pcf.core.audit import ChainedRecord, verify_chain
+
+    engine = _engine(arguments)
+    count = 0
+
+    def counted() -> Iterator[ChainedRecord]:
+        nonlocal count
+        for record in read_audit_chain(engine):
+            count += 1
+            yield record
+
+    problems = verify_chain(counted())
+    for problem in problems:
+        print(f"audit record {problem.sequence}: {problem.reason}")
+    print(f"{count} records checked, {len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+def _audit_recompute(arguments: argparse.Namespace) -> int:
+    from pcf.adapters.postgres.results import read_audit_record
+    from pcf.core.audit import recompute_from_record
+
+    record = read_audit_record(_engine(arguments), arguments.footprint_id)
+    if record is None:
+        print(f"no audit record for footprint {arguments.footprint_id}", file=sys.stderr)
+        return 2
+    document = json.loads(record.record_json)
+    recomputed, differences = recompute_from_record(document)
+    recorded = document["result"]["total_kg_co2e"]
+    print(f"recorded   {recorded!r} kg CO2e/{document['result']['declared_unit']}")
+    print(f"recomputed {recomputed['total_kg_co2e']!r}")
+    if differences:
+        print(f"DIFFERENT in: {', '.join(differences)}")
+        return 1
+    print("identical, bit for bit (every field of the result)")
+    return 0
+
+
+def _formats_doc(arguments: argparse.Namespace) -> int:
+    from pcf.formats.docs import DOC_PATH, render_markdown
+
+    DOC_PATH.write_text(render_markdown(), encoding="utf-8")
+    print(f"wrote {DOC_PATH}")
+    return 0
+
+
+def _demo(arguments: argparse.Namespace) -> int:
+    from pcf.sample.spec import DEFAULT, LARGE, SMALL
+    from pcf.usecases.demo import run_demo
+
+    spec = {"small": SMALL, "default": DEFAULT, "large": LARGE}[arguments.size]
+    overrides = {
+        name: getattr(arguments, name)
+        for name in ("seed", "machines", "products", "days")
+        if getattr(arguments, name) is not None
+    }
+    spec = dataclasses.replace(spec, **overrides)
+    outcome = run_demo(spec, arguments.data_dir, arguments.out, progress=not arguments.no_progress)
+    return 0 if outcome.worked_example_reproduced else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
