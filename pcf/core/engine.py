@@ -124,6 +124,9 @@ class ItemFootprint:
     gwp_sets: tuple[str, ...]
     by_source: tuple[SourceContribution, ...] = field(default=())
     exploded_items: dict[str, float] = field(default_factory=dict)
+    # windows received over windows expected in the period, for each meter whose
+    # energy reaches the item (METHOD.md, Results: completeness)
+    meter_completeness: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -671,6 +674,18 @@ class FootprintCalculation:
                 if j != row
             }
             contributions = self._contributions(exploded_row)
+        completeness = dict(
+            zip(
+                self.inputs.meters.meter_id.tolist(),
+                self.inputs.meters.completeness.tolist(),
+                strict=True,
+            )
+        )
+        meter_completeness = {
+            s.source_id: float(completeness[s.source_id])
+            for s in contributions
+            if s.source_kind == "meter"
+        }
         electricity_kwh = float(values[_ELECTRICITY_KWH])
         return ItemFootprint(
             item_id=item_id,
@@ -693,6 +708,7 @@ class FootprintCalculation:
             gwp_sets=tuple(sorted(gwp_sets)),
             by_source=contributions,
             exploded_items=exploded,
+            meter_completeness=dict(sorted(meter_completeness.items())),
         )
 
     def _exploded_quantities(self, rows: npt.NDArray[np.int64]) -> sparse.csr_array:
