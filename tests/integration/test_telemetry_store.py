@@ -53,7 +53,7 @@ def window(
 
 @pytest.fixture
 def store(db: Engine) -> PostgresTelemetryStore:
-    return PostgresTelemetryStore(db, batch_size=500)
+    return PostgresTelemetryStore(db)
 
 
 def total(store: TelemetryStore, meter_id: str = "M1-E") -> Decimal:

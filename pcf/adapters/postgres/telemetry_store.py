@@ -3,13 +3,14 @@ canonical unit of its dimension, and exact per-meter period totals."""
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
 import numpy as np
-from psycopg2.extras import execute_values
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
@@ -18,26 +19,46 @@ from pcf.core.telemetry import MeterPeriodTotal, TelemetryWindow, WriteOutcome
 from pcf.core.units import CANONICAL_UNIT, conversion_factors, dimension_of
 from pcf.formats.definitions import MeterQuantity
 
-_UPSERT = """
-INSERT INTO telemetry_window AS stored (
-    site_id, machine_id, meter_id, quantity, item_id, window_start, window_end,
-    value, unit, revision, samples_received, samples_dropped
+_COLUMNS = (
+    "site_id, machine_id, meter_id, quantity, item_id, window_start, window_end, "
+    "value, unit, revision, samples_received, samples_dropped"
 )
-VALUES %s
-ON CONFLICT (meter_id, window_start) DO UPDATE SET
-    site_id = EXCLUDED.site_id,
-    machine_id = EXCLUDED.machine_id,
-    quantity = EXCLUDED.quantity,
-    item_id = EXCLUDED.item_id,
-    window_end = EXCLUDED.window_end,
-    value = EXCLUDED.value,
-    unit = EXCLUDED.unit,
-    revision = EXCLUDED.revision,
-    samples_received = EXCLUDED.samples_received,
-    samples_dropped = EXCLUDED.samples_dropped,
-    ingested_at = now()
-WHERE stored.revision < EXCLUDED.revision
-RETURNING (xmax = 0) AS inserted
+# Windows are COPYed into a staging table that lives for the transaction, then upserted
+# in one statement: far cheaper per row than a VALUES list built in Python.
+# Window bounds travel as epoch seconds: formatting aware datetimes costs more than the
+# whole COPY.
+_STAGE = """
+CREATE TEMPORARY TABLE telemetry_window_stage (
+    site_id text, machine_id text, meter_id text, quantity text, item_id text,
+    window_start double precision, window_end double precision, value numeric, unit text,
+    revision integer, samples_received integer, samples_dropped integer
+) ON COMMIT DROP
+"""
+_COPY_STAGE = f"COPY telemetry_window_stage ({_COLUMNS}) FROM STDIN WITH (FORMAT csv)"
+_STAGED_COLUMNS = _COLUMNS.replace(
+    "window_start, window_end",
+    "to_timestamp(window_start), to_timestamp(window_end)",
+)
+_UPSERT = f"""
+WITH written AS (
+    INSERT INTO telemetry_window AS stored ({_COLUMNS})
+    SELECT {_STAGED_COLUMNS} FROM telemetry_window_stage ORDER BY meter_id, window_start
+    ON CONFLICT (meter_id, window_start) DO UPDATE SET
+        site_id = EXCLUDED.site_id,
+        machine_id = EXCLUDED.machine_id,
+        quantity = EXCLUDED.quantity,
+        item_id = EXCLUDED.item_id,
+        window_end = EXCLUDED.window_end,
+        value = EXCLUDED.value,
+        unit = EXCLUDED.unit,
+        revision = EXCLUDED.revision,
+        samples_received = EXCLUDED.samples_received,
+        samples_dropped = EXCLUDED.samples_dropped,
+        ingested_at = now()
+    WHERE stored.revision < EXCLUDED.revision
+    RETURNING (xmax = 0) AS inserted
+)
+SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM written
 """
 # RETURNING yields a row for every window inserted or replaced and none for a window the
 # WHERE clause skipped; xmax = 0 tells a fresh insert from an update.
@@ -69,11 +90,8 @@ ORDER BY meter_id, min(window_start)
 class PostgresTelemetryStore:
     """``pcf.core.telemetry.TelemetryStore`` on the ``telemetry_window`` table."""
 
-    def __init__(self, engine: Engine, *, batch_size: int = 5000) -> None:
-        if batch_size < 1:
-            raise ValueError("batch_size must be at least 1")
+    def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._batch_size = batch_size
 
     def write_windows(self, windows: Sequence[TelemetryWindow]) -> WriteOutcome:
         """Store the windows in one transaction, each value converted to the canonical
@@ -92,21 +110,19 @@ class PostgresTelemetryStore:
         if not windows:
             return WriteOutcome(inserted=0, replaced=0, ignored=0)
         latest = _latest_per_window(windows)
-        rows = _canonical_rows(latest)
-        inserted = replaced = 0
+        staged = io.StringIO()
+        csv.writer(staged, lineterminator="\n").writerows(_canonical_rows(latest))
+        staged.seek(0)
         with transaction(self._engine) as connection:
             cursor = dbapi_cursor(connection)
             try:
-                results = execute_values(
-                    cursor, _UPSERT, rows, page_size=self._batch_size, fetch=True
-                )
+                cursor.execute(_STAGE)
+                cursor.copy_expert(_COPY_STAGE, staged)
+                cursor.execute(_UPSERT)
+                inserted, replaced = cursor.fetchone()
+                cursor.execute("DROP TABLE telemetry_window_stage")
             finally:
                 cursor.close()
-        for (was_inserted,) in results:
-            if was_inserted:
-                inserted += 1
-            else:
-                replaced += 1
         return WriteOutcome(
             inserted=inserted, replaced=replaced, ignored=len(windows) - inserted - replaced
         )
@@ -201,8 +217,8 @@ def _canonical_rows(windows: list[TelemetryWindow]) -> list[tuple[object, ...]]:
             window.meter_id,
             str(window.quantity),
             window.item_id,
-            window.window_start,
-            window.window_end,
+            window.window_start.timestamp(),
+            window.window_end.timestamp(),
             _canonical_value(window.value, factor),
             target,
             window.revision,
@@ -211,6 +227,8 @@ def _canonical_rows(windows: list[TelemetryWindow]) -> list[tuple[object, ...]]:
         )
         for window, factor, target in zip(windows, factors.tolist(), targets.tolist(), strict=True)
     ]
+    # csv writes None as an empty unquoted field, which COPY reads as NULL, and floats
+    # and Decimals with their exact repr
 
 
 def _canonical_value(value: float, factor: float) -> float | Decimal:
