@@ -8,12 +8,14 @@ import hashlib
 import itertools
 import math
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from pcf.core.engine import FootprintCalculation
 from pcf.core.telemetry import TelemetryWindow
+from pcf.core.units import CANONICAL_UNIT, conversion_factor, dimension_of
 from pcf.formats.definitions import STATIC_FORMATS
 from pcf.sample.factory import (
     DEFAULT,
@@ -25,10 +27,9 @@ from pcf.sample.factory import (
 )
 from pcf.sample.plant import AVAILABILITY, build_plant, planned_shift_minutes
 from pcf.sample.reference import NATURAL_GAS_CO2_KG_PER_KWH
-from tests.unit.sample.csv_checks import check_files
-from tests.unit.sample.engine_inputs import footprint_inputs, meter_totals
+from tests.unit.sample.production_path import check_files, footprint_inputs
 
-Tables = dict[str, list[dict[str, str]]]
+Tables = dict[str, list[dict[str, Any]]]
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +39,8 @@ def small_windows() -> list[list[TelemetryWindow]]:
 
 @pytest.fixture(scope="module")
 def default_tables() -> Tables:
-    return check_files(generate_static_files(DEFAULT))
+    tables = check_files(generate_static_files(DEFAULT))
+    return {kind: table.to_pylist() for kind, table in tables.items()}
 
 
 def _windows_digest(batches: list[list[TelemetryWindow]]) -> str:
@@ -106,17 +108,18 @@ def test_sites_use_both_electricity_methods(default_tables: Tables) -> None:
     by_method = {s["electricity_method"]: s for s in default_tables["sites"]}
     assert set(by_method) == {"location", "market"}
     market = by_method["market"]
-    assert market["contract_factor_kg_per_kwh"] and market["contract_covered_share"]
-    assert market["residual_mix_factor_kg_per_kwh"]
+    assert market["contract_factor_kg_per_kwh"] is not None
+    assert market["contract_covered_share"] is not None
+    assert market["residual_mix_factor_kg_per_kwh"] is not None
 
 
 def test_grid_mixes_add_up_to_one_and_berlin_is_coal_heavy(default_tables: Tables) -> None:
     shares: dict[str, list[float]] = defaultdict(list)
     for row in default_tables["grid_mixes"]:
-        shares[row["grid_region"]].append(float(row["share"]))
+        shares[row["grid_region"]].append(row["share"])
     assert all(abs(math.fsum(s) - 1.0) < 1e-12 for s in shares.values())
     coal = {
-        r["grid_region"]: float(r["share"])
+        r["grid_region"]: r["share"]
         for r in default_tables["grid_mixes"]
         if r["technology"] == "coal"
     }
@@ -131,12 +134,13 @@ def test_natural_gas_factor_is_epa_per_kwh_gross(default_tables: Tables) -> None
     gas = factors[gas_ids.pop()]
     assert gas["per_unit"] == "kWh" and gas["energy_basis"] == "gross"
     # 53.06 kg CO2, 1.0 g CH4, 0.10 g N2O per MMBtu (293.07 kWh)
-    assert float(gas["co2_kg"]) == pytest.approx(53.06 / 293.0711, rel=1e-5)
-    assert float(gas["ch4_kg"]) == pytest.approx(0.001 / 293.0711, rel=1e-5)
-    assert float(gas["n2o_kg"]) == pytest.approx(0.0001 / 293.0711, rel=1e-5)
-    assert float(gas["co2_kg"]) == NATURAL_GAS_CO2_KG_PER_KWH
-    with_co2e = [f for f in factors.values() if f["co2e_kg"]]
-    assert with_co2e and all(f["co2e_gwp_set"] and f["source"] and f["year"] for f in with_co2e)
+    assert gas["co2_kg"] == pytest.approx(53.06 / 293.0711, rel=1e-5)
+    assert gas["ch4_kg"] == pytest.approx(0.001 / 293.0711, rel=1e-5)
+    assert gas["n2o_kg"] == pytest.approx(0.0001 / 293.0711, rel=1e-5)
+    assert gas["co2_kg"] == NATURAL_GAS_CO2_KG_PER_KWH
+    with_co2e = [f for f in factors.values() if f["co2e_kg"] is not None]
+    assert with_co2e
+    assert all(f["co2e_gwp_set"] and f["source"] and f["year"] is not None for f in with_co2e)
 
 
 def test_boms_have_three_levels_and_shared_subassemblies(default_tables: Tables) -> None:
@@ -154,7 +158,7 @@ def test_boms_have_three_levels_and_shared_subassemblies(default_tables: Tables)
     ]
     assert shared
     assert {"g", "kg", "piece"} <= {line["unit"] for line in tables["bom"]}
-    assert any(float(line["scrap_rate"]) > 0 for line in tables["bom"])
+    assert any(line["scrap_rate"] > 0 for line in tables["bom"])
 
 
 def test_pieces_of_items_declared_by_mass_have_a_mass_per_piece(default_tables: Tables) -> None:
@@ -165,7 +169,7 @@ def test_pieces_of_items_declared_by_mass_have_a_mass_per_piece(default_tables: 
         if line["unit"] == "piece" and items[line["child_item_id"]]["declared_unit"] != "piece"
     ]
     assert crossings
-    assert all(items[line["child_item_id"]]["mass_per_piece_kg"] for line in crossings)
+    assert all(items[line["child_item_id"]]["mass_per_piece_kg"] is not None for line in crossings)
 
 
 def test_every_inhouse_item_is_made_at_the_site_that_consumes_it(default_tables: Tables) -> None:
@@ -232,7 +236,7 @@ def test_uploaded_production_count_names_a_counted_item(default_tables: Tables) 
         if m["quantity"] == "production_count"
     }
     assert (upload["machine_id"], upload["item_id"]) in counted
-    assert (upload["period_start"], upload["period_end"]) == ("2026-01-01", "2026-02-01")
+    assert (upload["period_start"], upload["period_end"]) == (date(2026, 1, 1), date(2026, 2, 1))
 
 
 # -- telemetry ----------------------------------------------------------------------------
@@ -315,14 +319,17 @@ def test_production_follows_the_planned_volumes(
 ) -> None:
     # Given the plan for the month and two days of telemetry
     plant = build_plant(SMALL)
-    totals = meter_totals(w for batch in small_windows for w in batch)
+    counted_by_meter: dict[str, float] = defaultdict(float)
+    for w in (w for batch in small_windows for w in batch):
+        canonical = CANONICAL_UNIT[dimension_of(w.unit)]
+        counted_by_meter[w.meter_id] += w.value * conversion_factor(w.unit, canonical)
 
     # Then each item's count is near its planned units prorated to the two days
     for machine in plant.machines:
         site = next(s for s in plant.sites if s.site_id == machine.site_id)
         minutes = planned_shift_minutes(site, SMALL.telemetry_days) * AVAILABILITY
         for item_id, rate in zip(machine.item_ids, machine.units_per_running_minute, strict=True):
-            counted = totals[f"{machine.machine_id}-P-{item_id}"]
+            counted = counted_by_meter[f"{machine.machine_id}-P-{item_id}"]
             assert counted == pytest.approx(rate * minutes, rel=0.2, abs=3), item_id
 
 
@@ -331,11 +338,12 @@ def test_small_sample_gives_complete_footprints(
 ) -> None:
     # Given the small sample's files and telemetry
     files = generate_static_files(SMALL)
-    totals = meter_totals(w for batch in small_windows for w in batch)
+    windows = [w for batch in small_windows for w in batch]
 
     for site_id in ("S-BER", "S-CHI"):
         # When the engine computes the site's footprints
-        calculation = FootprintCalculation(footprint_inputs(files, totals, site_id))
+        inputs = footprint_inputs(files, windows, site_id, SMALL.month)
+        calculation = FootprintCalculation(inputs)
         products = [i for i in calculation.produced_item_ids if i.startswith("P-")]
         assert products
         for product in products:

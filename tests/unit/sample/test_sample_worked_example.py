@@ -11,12 +11,12 @@ from pcf.core.engine import FootprintCalculation, machine_breakdown
 from pcf.formats.definitions import STATIC_FORMATS
 from pcf.sample.worked_example import (
     METER_TOTALS,
+    PERIOD,
     WORKED_EXAMPLE_KINDS,
     worked_example_files,
     worked_example_telemetry,
 )
-from tests.unit.sample.csv_checks import check_files
-from tests.unit.sample.engine_inputs import footprint_inputs, meter_totals
+from tests.unit.sample.production_path import check_files, footprint_inputs
 
 REL = 1e-9
 JANUARY_BERLIN = (datetime(2025, 12, 31, 23, tzinfo=UTC), datetime(2026, 1, 31, 23, tzinfo=UTC))
@@ -31,28 +31,30 @@ def test_files_follow_the_formats() -> None:
 
 
 def test_files_state_the_worked_example() -> None:
-    tables = check_files(worked_example_files())
+    tables = {
+        kind: table.to_pylist() for kind, table in check_files(worked_example_files()).items()
+    }
     assert [
         (r["parent_item_id"], r["child_item_id"], r["quantity"], r["unit"]) for r in tables["bom"]
     ] == [
-        ("P", "A", "2", "piece"),
-        ("P", "STEEL", "0.5", "kg"),
-        ("A", "ALU", "300", "g"),
-        ("A", "C", "1", "piece"),
+        ("P", "A", 2.0, "piece"),
+        ("P", "STEEL", 0.5, "kg"),
+        ("A", "ALU", 300.0, "g"),
+        ("A", "C", 1.0, "piece"),
     ]
-    mix = {r["technology"]: float(r["share"]) for r in tables["grid_mixes"]}
+    mix = {r["technology"]: r["share"] for r in tables["grid_mixes"]}
     assert mix == {"coal": 0.4, "natural_gas": 0.3, "wind": 0.3}
     (site,) = tables["sites"]
     assert (site["time_zone"], site["gas_calorific_value_mj_per_m3"], site["gas_factor_id"]) == (
         "Europe/Berlin",
-        "36",
+        36.0,
         "EF-NG",
     )
     meters = {(m["meter_id"], m["quantity"], m["unit"], m["item_id"]) for m in tables["meters"]}
     assert meters == {
-        ("M1-E", "electricity", "kWh", ""),
-        ("M2-E", "electricity", "kWh", ""),
-        ("M2-G", "natural_gas", "m3", ""),
+        ("M1-E", "electricity", "kWh", None),
+        ("M2-E", "electricity", "kWh", None),
+        ("M2-G", "natural_gas", "m3", None),
         ("M1-P", "production_count", "piece", "P"),
         ("M2-P", "production_count", "piece", "A"),
     }
@@ -82,9 +84,7 @@ def test_telemetry_sums_to_the_meter_readings_exactly(whole_month: bool) -> None
 
 def test_files_and_telemetry_reproduce_the_footprints() -> None:
     # Given the worked example's files and telemetry
-    inputs = footprint_inputs(
-        worked_example_files(), meter_totals(worked_example_telemetry()), "S1"
-    )
+    inputs = footprint_inputs(worked_example_files(), worked_example_telemetry(), "S1", PERIOD)
 
     # When the engine computes the footprints
     calculation = FootprintCalculation(inputs)
