@@ -111,9 +111,10 @@ def run_demo(
         for f in c.footprints
     ]
     write_results(out_dir, rows)
+    # the report is for people deciding about products; results files hold every item
     report = render_results_report(
         "Product carbon footprints, sample factory",
-        rows,
+        [row for row in rows if row.footprint.item_type == "product"],
         context={"database": _describe(url), "factory seed": str(spec.seed)},
     )
     (out_dir / "report.html").write_text(report, encoding="utf-8")
