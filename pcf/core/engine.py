@@ -31,7 +31,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
-from pcf.core.arrays import concatenated_ranges, positions_in
+from pcf.core.arrays import KeyIndex, concatenated_ranges
 from pcf.core.bom import item_heights
 from pcf.core.factors import (
     GWP_SETS,
@@ -41,7 +41,14 @@ from pcf.core.factors import (
     market_based_electricity_factor,
 )
 from pcf.core.model import FootprintInputs
-from pcf.core.units import Dimension, conversion_factor, dimension_of, quantity_factors
+from pcf.core.units import (
+    Dimension,
+    conversion_factor,
+    conversion_factors,
+    dimension_of,
+    dimensions_of,
+    quantity_factors,
+)
 from pcf.formats.definitions import (
     IN_HOUSE_ITEM_TYPES,
     AllocationKey,
@@ -166,23 +173,21 @@ class FootprintCalculation:
     def _index_items(self) -> None:
         items = self.inputs.items
         bom = self.inputs.bom
-        ids = np.asarray(items.item_id, dtype=str)
-        by_id = np.argsort(ids, kind="stable")
-        sorted_ids = ids[by_id]
-        if len(sorted_ids) > 1 and np.any(sorted_ids[1:] == sorted_ids[:-1]):
+        index = KeyIndex(items.item_id)
+        if index.has_duplicates:
             raise EngineInputError("duplicate item ids in the items table")
-        parents, missing_parent = positions_in(sorted_ids, bom.parent_item_id)
-        children, missing_child = positions_in(sorted_ids, bom.child_item_id)
+        by_id = index.sorting_permutation(items.item_id, len(items))
+        parents, missing_parent = index.positions(bom.parent_item_id, len(bom))
+        children, missing_child = index.positions(bom.child_item_id, len(bom))
         unknown = sorted(
-            set(np.asarray(bom.parent_item_id, dtype=str)[missing_parent])
-            | set(np.asarray(bom.child_item_id, dtype=str)[missing_child])
+            set(bom.parent_item_id[missing_parent]) | set(bom.child_item_id[missing_child])
         )
         if unknown:
             raise EngineInputError(f"BOM refers to unknown items: {', '.join(unknown)}")
-        heights = item_heights(parents, children, [str(i) for i in sorted_ids])
-        # canonical order: by height, then id (sorted_ids is already by id, so stable)
+        heights = item_heights(parents, children, index.keys)
+        # canonical order: by height, then id (positions in the index are by id)
         order = np.argsort(heights, kind="stable")
-        self.item_ids = sorted_ids[order]
+        self.item_ids = np.asarray(index.keys, dtype=object)[order]
         self.heights = heights[order]
         self._row_of_sorted = np.empty(len(order), dtype=np.int64)
         self._row_of_sorted[order] = np.arange(len(order))
@@ -193,13 +198,14 @@ class FootprintCalculation:
         self.declared_unit = np.asarray(items.declared_unit, dtype=str)[permutation]
         self.mass_per_piece_kg = items.mass_per_piece_kg[permutation]
         self.standard_time_min = items.standard_time_min[permutation]
-        self._sorted_ids_for_lookup = sorted_ids
+        self._item_index = index
 
     def row_of(self, item_ids: npt.ArrayLike) -> npt.NDArray[np.int64]:
         """Canonical rows of item ids; raises for an unknown id."""
-        positions, missing = positions_in(self._sorted_ids_for_lookup, item_ids)
+        wanted = np.asarray(item_ids, dtype=object)
+        positions, missing = self._item_index.positions(wanted, len(wanted))
         if missing.any():
-            unknown = sorted(set(np.asarray(item_ids, dtype=str)[missing]))
+            unknown = sorted({str(i) for i in wanted[missing]})
             raise EngineInputError(f"unknown items: {', '.join(unknown)}")
         rows: npt.NDArray[np.int64] = self._row_of_sorted[positions]
         return rows
@@ -248,13 +254,14 @@ class FootprintCalculation:
         # database factors through the mapping
         factors = inputs.emission_factors
         if len(inputs.factor_mapping):
-            factor_ids = np.asarray(factors.factor_id, dtype=str)
-            by_factor = np.argsort(factor_ids, kind="stable")
-            positions, missing = positions_in(
-                factor_ids[by_factor], inputs.factor_mapping.factor_id
-            )
+            factor_index = KeyIndex(factors.factor_id)
+            if factor_index.has_duplicates:
+                raise EngineInputError("duplicate factor ids in the emission factors")
+            by_factor = factor_index.sorting_permutation(factors.factor_id, len(factors))
+            mapped_ids = inputs.factor_mapping.factor_id
+            positions, missing = factor_index.positions(mapped_ids, len(mapped_ids))
             if missing.any():
-                absent = sorted(set(np.asarray(inputs.factor_mapping.factor_id, str)[missing]))
+                absent = sorted({str(f) for f in mapped_ids[missing]})
                 raise EngineInputError(f"mapping names unknown factors: {', '.join(absent)}")
             factor_rows = by_factor[positions]
             rows = self.row_of(inputs.factor_mapping.item_id)
@@ -409,16 +416,14 @@ class FootprintCalculation:
             return np.ones(len(self.item_ids))
         if key is AllocationKey.TIME:
             return np.asarray(self.standard_time_min, dtype=np.float64)
-        mass_units = np.array(
-            [dimension_of(u) is Dimension.MASS for u in self.declared_unit], dtype=bool
-        )
+        mass_units = dimensions_of(self.declared_unit) == Dimension.MASS
         weights = np.where(self.declared_unit == "piece", self.mass_per_piece_kg, np.nan).astype(
             np.float64
         )
         if mass_units.any():
-            weights[mass_units] = [
-                conversion_factor(u, "kg") for u in self.declared_unit[mass_units]
-            ]
+            weights[mass_units] = conversion_factors(
+                self.declared_unit[mass_units], np.full(int(mass_units.sum()), "kg")
+            )
         return weights
 
     def _allocate_energy(self) -> _EnergyAllocation:
@@ -441,14 +446,24 @@ class FootprintCalculation:
         units = production.quantity[order]
         self.units_produced = np.bincount(prod_item, weights=units, minlength=len(self.item_ids))
 
-        machine_ids = np.asarray(machines.machine_id, dtype=str)
-        machine_key = dict(zip(machine_ids, machines.allocation_key, strict=True))
-        unknown = sorted(set(prod_machine) - set(machine_ids))
-        if unknown:
-            raise EngineInputError(f"production on unknown machines: {', '.join(unknown)}")
-        weight = np.empty(len(units))
+        machine_keys = np.asarray(machines.allocation_key, dtype=object)
+        known_keys = {key.value for key in AllocationKey}
+        bad_keys = sorted({str(k) for k in machine_keys if k not in known_keys})
+        if bad_keys:
+            raise EngineInputError(
+                f"unknown machine allocation keys {', '.join(bad_keys)}; "
+                f"use one of {', '.join(sorted(known_keys))}"
+            )
+        machine_index = KeyIndex(machines.machine_id)
+        by_machine = machine_index.sorting_permutation(machines.machine_id, len(machines))
+        position, unknown = machine_index.positions(prod_machine, len(units))
+        if unknown.any():
+            names = sorted(set(prod_machine[unknown].tolist()))
+            raise EngineInputError(f"production on unknown machines: {', '.join(names)}")
+        row_key = machine_keys[by_machine][position]
+        weight = np.full(len(units), np.nan)
         for key in AllocationKey:
-            uses_key = np.array([machine_key[m] == key.value for m in prod_machine], dtype=bool)
+            uses_key = row_key == key.value
             if uses_key.any():
                 weight[uses_key] = self._allocation_weights(key)[prod_item[uses_key]]
         self._check_weights(weight, prod_item, "machine allocation key")
@@ -464,7 +479,9 @@ class FootprintCalculation:
         meter_machine = np.array(
             ["" if m is None else str(m) for m in meters.machine_id], dtype=str
         )
-        position, not_producing = positions_in(distinct_machines, meter_machine)
+        position, not_producing = KeyIndex(distinct_machines).positions(
+            meter_machine, len(meter_machine)
+        )
         if len(distinct_machines):
             not_producing |= machine_sum[position] <= 0
         out_meter: list[npt.NDArray[np.int64]] = []

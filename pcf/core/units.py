@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from functools import cache
+from itertools import repeat
 
 import numpy as np
 import numpy.typing as npt
@@ -108,23 +109,50 @@ def conversion_factor(from_symbol: str, to_symbol: str) -> float:
     return float(quantity.to(UNIT_SYMBOLS[to_symbol]).magnitude)
 
 
+@cache
+def _tables() -> tuple[dict[str, int], npt.NDArray[np.object_], npt.NDArray[np.float64]]:
+    """Integer code per symbol, dimension per code, and the factor between every two
+    codes (NaN across dimensions): pint is asked once per pair, once per process."""
+    symbols = list(UNIT_SYMBOLS)
+    codes = {symbol: code for code, symbol in enumerate(symbols)}
+    dimensions = np.array([dimension_of(symbol) for symbol in symbols], dtype=object)
+    factors = np.full((len(symbols), len(symbols)), np.nan)
+    for i, source in enumerate(symbols):
+        for j, target in enumerate(symbols):
+            if dimensions[i] is dimensions[j]:
+                factors[i, j] = conversion_factor(source, target)
+    return codes, dimensions, factors
+
+
+def unit_codes(symbols: npt.ArrayLike) -> npt.NDArray[np.int64]:
+    """The table code of each symbol; raises ``UnitError`` for an unknown one."""
+    codes = _tables()[0]
+    values = np.asarray(symbols, dtype=object)
+    found = np.fromiter(map(codes.get, values.tolist(), repeat(-1)), np.int64, len(values))
+    if (found < 0).any():
+        dimension_of(str(values[found < 0][0]))  # raises with the list of known units
+    return found
+
+
 def conversion_factors(
     from_symbols: npt.ArrayLike, to_symbols: npt.ArrayLike
 ) -> npt.NDArray[np.float64]:
-    """Element-wise ``conversion_factor`` over two arrays of unit symbols.
+    """Element-wise ``conversion_factor`` over two arrays of unit symbols, by table
+    lookup. Raises ``UnitError`` naming the first incompatible pair."""
+    sources, targets = unit_codes(from_symbols), unit_codes(to_symbols)
+    factors: npt.NDArray[np.float64] = _tables()[2][sources, targets]
+    incompatible = np.isnan(factors)
+    if incompatible.any():
+        symbols = list(UNIT_SYMBOLS)
+        first = int(np.flatnonzero(incompatible)[0])
+        conversion_factor(symbols[sources[first]], symbols[targets[first]])  # raises
+    return factors
 
-    pint is called once per distinct pair, then the factors are gathered with numpy.
-    Raises ``UnitError`` naming the first incompatible pair.
-    """
-    pairs = np.char.add(
-        np.char.add(np.asarray(from_symbols, dtype=str), "\x1f"), np.asarray(to_symbols, dtype=str)
-    )
-    distinct, inverse = np.unique(pairs, return_inverse=True)
-    factors = np.empty(len(distinct), dtype=np.float64)
-    for position, pair in enumerate(distinct):
-        source, target = str(pair).split("\x1f")
-        factors[position] = conversion_factor(source, target)
-    return factors[inverse.reshape(-1)]
+
+def dimensions_of(symbols: npt.ArrayLike) -> npt.NDArray[np.object_]:
+    """``dimension_of`` element-wise, by table lookup."""
+    dimensions: npt.NDArray[np.object_] = _tables()[1][unit_codes(symbols)]
+    return dimensions
 
 
 def quantity_factors(
@@ -139,29 +167,18 @@ def quantity_factors(
     converted (a piece/mass crossing without a mass per piece, or any other mismatch);
     factors of those rows are NaN.
     """
-    sources = np.asarray(from_symbols, dtype=str)
-    targets = np.asarray(to_symbols, dtype=str)
+    sources, targets = unit_codes(from_symbols), unit_codes(to_symbols)
     mass_per_piece = np.asarray(mass_per_piece_kg, dtype=np.float64)
-    factors = np.full(len(sources), np.nan)
+    _, dimensions, table = _tables()
+    kg = _tables()[0]["kg"]
+    source_dims, target_dims = dimensions[sources], dimensions[targets]
 
-    source_dims = np.array([dimension_of(str(s)) for s in sources], dtype=object)
-    target_dims = np.array([dimension_of(str(s)) for s in targets], dtype=object)
-    # dimension_of is cached, so the two list comprehensions above cost a dict lookup a row.
-
-    same = source_dims == target_dims
-    if same.any():
-        factors[same] = conversion_factors(sources[same], targets[same])
-
+    # same dimension: the table; pieces to mass and back: through the mass per piece
+    factors = table[sources, targets]
     piece_to_mass = (source_dims == Dimension.PIECE) & (target_dims == Dimension.MASS)
-    if piece_to_mass.any():
-        # one piece = mass_per_piece kg = mass_per_piece * (kg -> target)
-        to_target = conversion_factors(np.full(piece_to_mass.sum(), "kg"), targets[piece_to_mass])
-        factors[piece_to_mass] = mass_per_piece[piece_to_mass] * to_target
-
+    factors[piece_to_mass] = mass_per_piece[piece_to_mass] * table[kg, targets[piece_to_mass]]
     mass_to_piece = (source_dims == Dimension.MASS) & (target_dims == Dimension.PIECE)
-    if mass_to_piece.any():
-        to_kg = conversion_factors(sources[mass_to_piece], np.full(mass_to_piece.sum(), "kg"))
-        factors[mass_to_piece] = to_kg / mass_per_piece[mass_to_piece]
+    factors[mass_to_piece] = table[sources[mass_to_piece], kg] / mass_per_piece[mass_to_piece]
 
     unconvertible = ~np.isfinite(factors)
     return factors, unconvertible
