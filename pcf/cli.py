@@ -7,6 +7,7 @@ import dataclasses
 import json
 import sys
 from collections.abc import Iterator, Sequence
+from datetime import date
 from pathlib import Path
 
 # The embedded PostgreSQL's data folder, relative to the working directory.
@@ -41,6 +42,8 @@ def _parser() -> argparse.ArgumentParser:
 
     load = commands.add_parser("load", help="validate and load static files")
     load.add_argument("files", nargs="+", type=Path, help="KIND.csv files, e.g. bom.csv")
+    load.add_argument("--valid-from", type=date.fromisoformat, help="first day (YYYY-MM-DD)")
+    load.add_argument("--valid-to", type=date.fromisoformat, help="last day (YYYY-MM-DD)")
     load.set_defaults(handler=_load)
 
     calculate = commands.add_parser("calculate", help="compute a site's footprints")
@@ -101,7 +104,12 @@ def _load(arguments: argparse.Namespace) -> int:
             return 2
         files[kind] = (path.name, path.read_bytes())
     try:
-        versions = load_static_files(_engine(arguments), files)
+        versions = load_static_files(
+            _engine(arguments),
+            files,
+            valid_from=arguments.valid_from,
+            valid_to=arguments.valid_to,
+        )
     except DatasetRejected as rejected:
         for error in rejected.errors:
             print(error, file=sys.stderr)

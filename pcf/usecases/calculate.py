@@ -48,13 +48,22 @@ def calculate_site_period(
     settings: MethodSettings | None = None,
 ) -> SiteCalculation:
     """Footprints of every item produced at ``site_id`` in the month ``period_label``
-    (in the site's time zone), from the current dataset versions and the telemetry
-    store; stored with one audit record each."""
+    (in the site's time zone), from the dataset versions valid on the period's first
+    day (the latest upload among them) and the telemetry store; stored with one audit
+    record each."""
     settings = settings or MethodSettings()
-    versions = current_versions(engine)
+    # the site's time zone fixes the period; the period fixes which versions apply
+    latest = current_versions(engine)
+    if "sites" not in latest:
+        raise MissingDatasetError("load these data sets first: sites")
+    sites = read_dataset(engine, latest["sites"].id)
+    period = month_period(period_label, site_row(sites, site_id)["time_zone"])
+    versions = current_versions(engine, as_of=period.first_day)
     missing = [kind for kind in REQUIRED_KINDS if kind not in versions]
     if missing:
-        raise MissingDatasetError(f"load these data sets first: {', '.join(missing)}")
+        raise MissingDatasetError(
+            f"no version valid on {period.first_day} of: {', '.join(missing)}"
+        )
     tables = {
         f.kind: read_dataset(engine, versions[f.kind].id)
         if f.kind in versions
@@ -62,7 +71,6 @@ def calculate_site_period(
         for f in STATIC_FORMATS
     }
     labels = {kind: _version_label(versions.get(kind), kind) for kind in tables}
-    period = month_period(period_label, site_row(tables["sites"], site_id)["time_zone"])
     totals = store.meter_period_totals(site_id, period.start, period.end)
     site_inputs = assemble_site_inputs(tables, labels, site_id, period, totals, settings)
     calculation = FootprintCalculation(site_inputs.inputs)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -191,3 +192,21 @@ def test_cli_loads_and_calculates(
     assert main(["calculate", "--site", "S1", "--period", "2026-01"]) == 0
     out = capsys.readouterr().out
     assert "P\t10.120788 kg CO2e/piece" in out
+
+
+def test_a_period_uses_the_versions_valid_in_it(db: Engine) -> None:
+    # Given January's data, then a second factor file valid only from February
+    store = _load_worked_example(db)
+    february = worked_example_files()["emission_factors"].replace(b",1.9,", b",2.5,")
+    assert february != worked_example_files()["emission_factors"]
+    load_static_files(
+        db,
+        {"emission_factors": ("emission_factors.csv", february)},
+        valid_from=date(2026, 2, 1),
+    )
+    # When January is calculated
+    result = calculate_site_period(db, store, "S1", "2026-01")
+    # Then it pins the first version and its steel factor of 1.9
+    assert result.dataset_versions["emission_factors"].version == 1
+    p = next(f for f in result.footprints if f.item_id == "P")
+    assert p.total_kg_co2e == pytest.approx(10.1207884, rel=REL)

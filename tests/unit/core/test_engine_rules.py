@@ -363,3 +363,8 @@ def test_allocated_energy_adds_up_to_metered_energy() -> None:
     calc = _two_item_machine("mass")
     per_meter = np.bincount(calc.allocation.meter, weights=calc.allocation.kwh)
     assert per_meter.tolist() == pytest.approx(calc.meter_kwh.tolist(), rel=REL)
+
+
+def test_an_unknown_allocation_key_is_refused_not_guessed() -> None:
+    with pytest.raises(EngineInputError, match="unknown machine allocation keys unit"):
+        _two_item_machine("unit")
