@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
+from pcf.adapters.postgres.results import read_audit_chain, read_audit_record
+from pcf.core.audit import recompute_from_record, verify_chain
 from pcf.sample.spec import SMALL
 from pcf.usecases.demo import run_demo
 
@@ -33,3 +35,14 @@ def test_demo_runs_the_pipeline_and_reproduces_the_worked_example(
     assert "kg CO2e/unit" in printed.getvalue()
     assert outcome.worked_example_reproduced
     assert outcome.worked_example["P"] == pytest.approx(10.1207884, rel=1e-9)
+
+    # and every footprint of the factory recomputes bit-identically from its audit
+    # record alone, and the chain holding them is intact
+    footprint_ids = [i for c in outcome.calculations for i in c.footprint_ids.values()]
+    assert len(footprint_ids) >= 10
+    for footprint_id in footprint_ids:
+        record = read_audit_record(db, footprint_id)
+        assert record is not None
+        _, differences = recompute_from_record(json.loads(record.record_json))
+        assert differences == [], f"footprint {footprint_id} differs in {differences}"
+    assert verify_chain(read_audit_chain(db)) == []
