@@ -40,8 +40,10 @@ def bom(*rows: tuple[Any, ...]) -> BomLines:
     return BomLines(**_columns(padded, [f.name for f in dataclasses.fields(BomLines)]))
 
 
-def co2e_factor(factor_id: str, per_unit: str, co2e_kg: float) -> tuple[Any, ...]:
-    return (factor_id, per_unit, NAN, NAN, NAN, co2e_kg, "AR6", "fossil", None, "test", "ef@1")
+def co2e_factor(
+    factor_id: str, per_unit: str, co2e_kg: float, gwp_set: str = "AR6"
+) -> tuple[Any, ...]:
+    return (factor_id, per_unit, NAN, NAN, NAN, co2e_kg, gwp_set, "fossil", None, "test", "ef@1")
 
 
 def gas_factor(

@@ -3,6 +3,8 @@
 Unless a test says otherwise, electricity is 1 kg CO2e/kWh (see builders.inputs).
 """
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -368,3 +370,39 @@ def test_allocated_energy_adds_up_to_metered_energy() -> None:
 def test_an_unknown_allocation_key_is_refused_not_guessed() -> None:
     with pytest.raises(EngineInputError, match="unknown machine allocation keys unit"):
         _two_item_machine("unit")
+
+
+def test_every_gwp_set_that_went_into_a_result_is_listed() -> None:
+    # Given a material factor stated as CO2e with AR5, and gas weighted with the run's AR6
+    calc = FootprintCalculation(
+        inputs(
+            items=items(("X", "product", "piece"), ("STEEL", "material", "kg")),
+            bom=bom(("X", "STEEL", 1, "kg")),
+            emission_factors=factors(
+                co2e_factor("EF-STEEL", "kg", 1.9, gwp_set="AR5"),
+                gas_factor("EF-NG", "kWh", 0.2, 0.00001, 0.000001),
+            ),
+            factor_mapping=mapping(("STEEL", "EF-STEEL")),
+            site=SiteSettings(site_id="S", grid_region="R", gas_factor_id="EF-NG"),
+            machines=machines(("M",)),
+            meters=meters(("M-G", "M", "natural_gas", "kWh", 100.0)),
+            production=production(("M", "X", 10)),
+        )
+    )
+    footprint = calc.footprint("X")
+    # Then both sets are recorded: 1.9 + 10 kWh x 0.200571 = 3.90571
+    assert footprint.gwp_sets == ("AR5", "AR6")
+    assert footprint.total_kg_co2e == pytest.approx(3.90571, rel=REL)
+
+
+def test_meter_completeness_is_reported_with_the_footprint() -> None:
+    # Given a meter that delivered half of its expected windows
+    base = inputs(
+        items=items(("X", "product", "piece")),
+        machines=machines(("M",)),
+        meters=meters(("M-E", "M", "electricity", "kWh", 50.0)),
+        production=production(("M", "X", 10)),
+    )
+    half = dataclasses.replace(base, meters=dataclasses.replace(base.meters, completeness=[0.5]))
+    footprint = FootprintCalculation(half).footprint("X")
+    assert footprint.meter_completeness == {"M-E": 0.5}
