@@ -75,6 +75,14 @@ def calculate_site_period(
     site_inputs = assemble_site_inputs(tables, labels, site_id, period, totals, settings)
     calculation = FootprintCalculation(site_inputs.inputs)
     footprints = tuple(calculation.footprint(item) for item in calculation.produced_item_ids)
+    warnings = list(site_inputs.warnings)
+    if calculation.allocation.unallocated_kwh:
+        meters = ", ".join(
+            f"{meter} {kwh:g} kWh" for meter, kwh in calculation.allocation.unallocated_kwh.items()
+        )
+        warnings.append(
+            f"nothing was produced at the site, so this energy is unallocated: {meters}"
+        )
 
     context: dict[str, Any] = {
         "site_id": site_id,
@@ -101,7 +109,7 @@ def calculate_site_period(
             }
             for t in site_inputs.meter_totals
         ],
-        "warnings": list(site_inputs.warnings),
+        "warnings": warnings,
     }
     saved = save_calculation(
         engine,
@@ -125,7 +133,7 @@ def calculate_site_period(
         energy_factors=calculation.energy_factors,
         meter_totals=site_inputs.meter_totals,
         dataset_versions=versions,
-        warnings=site_inputs.warnings,
+        warnings=tuple(warnings),
     )
 
 

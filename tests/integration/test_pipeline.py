@@ -6,6 +6,7 @@ as any upload, against the real PostgreSQL.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 from datetime import date
@@ -210,3 +211,19 @@ def test_a_period_uses_the_versions_valid_in_it(db: Engine) -> None:
     assert result.dataset_versions["emission_factors"].version == 1
     p = next(f for f in result.footprints if f.item_id == "P")
     assert p.total_kg_co2e == pytest.approx(10.1207884, rel=REL)
+
+
+def test_energy_without_production_is_a_warning_not_lost(db: Engine) -> None:
+    # Given February telemetry with electricity on M1 but no production anywhere
+    store = _load_worked_example(db)
+    january = worked_example_telemetry()[0]
+    february = dataclasses.replace(
+        next(w for w in worked_example_telemetry() if w.meter_id == "M1-E"),
+        window_start=january.window_start.replace(month=2),
+        window_end=january.window_end.replace(month=2),
+        value=12.5,
+    )
+    store.write_windows([february])
+    result = calculate_site_period(db, store, "S1", "2026-02")
+    assert result.footprints == ()
+    assert any("unallocated: M1-E 12.5 kWh" in w for w in result.warnings)

@@ -406,3 +406,17 @@ def test_meter_completeness_is_reported_with_the_footprint() -> None:
     half = dataclasses.replace(base, meters=dataclasses.replace(base.meters, completeness=[0.5]))
     footprint = FootprintCalculation(half).footprint("X")
     assert footprint.meter_completeness == {"M-E": 0.5}
+
+
+def test_energy_of_a_site_that_produced_nothing_is_reported_unallocated() -> None:
+    calc = FootprintCalculation(
+        inputs(
+            items=items(("X", "product", "piece")),
+            machines=machines(("M",)),
+            meters=meters(
+                ("M-E", "M", "electricity", "kWh", 30.0), ("HVAC", None, "electricity", "kWh", 10.0)
+            ),
+        )
+    )
+    assert calc.produced_item_ids == []
+    assert calc.allocation.unallocated_kwh == {"HVAC": 10.0, "M-E": 30.0}
