@@ -39,6 +39,29 @@ _STAGED_COLUMNS = _COLUMNS.replace(
     "window_start, window_end",
     "to_timestamp(window_start), to_timestamp(window_end)",
 )
+# the month partitions the staged windows fall in (sql/migrations/0006)
+_ENSURE_PARTITIONS = """
+SELECT pcf_ensure_telemetry_partition(month) FROM (
+    SELECT DISTINCT date_trunc('month', to_timestamp(window_start) AT TIME ZONE 'UTC')
+        AT TIME ZONE 'UTC' AS month
+    FROM telemetry_window_stage
+) AS months
+"""
+# Windows the upsert will replace: stored with a lower revision. Counted before the
+# upsert with the stored rows locked (PostgreSQL cannot return xmax from a partitioned
+# table to tell an insert from an update). A window another writer inserts between this
+# count and the upsert is counted as inserted, not replaced; the stored data is right
+# either way.
+_COUNT_REPLACED = """
+SELECT count(*) FROM telemetry_window_stage AS staged
+JOIN LATERAL (
+    SELECT revision FROM telemetry_window AS stored
+    WHERE stored.meter_id = staged.meter_id
+      AND stored.window_start = to_timestamp(staged.window_start)
+    FOR UPDATE
+) AS stored ON true
+WHERE stored.revision < staged.revision
+"""
 _UPSERT = f"""
 WITH written AS (
     INSERT INTO telemetry_window AS stored ({_COLUMNS})
@@ -56,12 +79,12 @@ WITH written AS (
         samples_dropped = EXCLUDED.samples_dropped,
         ingested_at = now()
     WHERE stored.revision < EXCLUDED.revision
-    RETURNING (xmax = 0) AS inserted
+    RETURNING 1
 )
-SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM written
+SELECT count(*) FROM written
 """
 # RETURNING yields a row for every window inserted or replaced and none for a window the
-# WHERE clause skipped; xmax = 0 tells a fresh insert from an update.
+# WHERE clause skipped.
 
 _PERIOD_TOTALS = """
 SELECT
@@ -118,8 +141,12 @@ class PostgresTelemetryStore:
             try:
                 cursor.execute(_STAGE)
                 cursor.copy_expert(_COPY_STAGE, staged)
+                cursor.execute(_ENSURE_PARTITIONS)
+                cursor.execute(_COUNT_REPLACED)
+                (replaced,) = cursor.fetchone()
                 cursor.execute(_UPSERT)
-                inserted, replaced = cursor.fetchone()
+                (written,) = cursor.fetchone()
+                inserted = written - replaced
                 cursor.execute("DROP TABLE telemetry_window_stage")
             finally:
                 cursor.close()

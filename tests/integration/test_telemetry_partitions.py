@@ -1,0 +1,79 @@
+"""Telemetry windows are partitioned by UTC month (sql/migrations/0006)."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from pcf.adapters.postgres.migrations import migrations_dir, upgrade
+from pcf.adapters.postgres.telemetry_store import PostgresTelemetryStore
+from tests.integration.test_telemetry_store import JANUARY, window
+
+pytestmark = pytest.mark.integration
+
+
+def _partitions(engine: Engine) -> list[str]:
+    with engine.connect() as connection:
+        return list(
+            connection.execute(
+                text(
+                    "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                    "WHERE i.inhparent = 'telemetry_window'::regclass ORDER BY c.relname"
+                )
+            ).scalars()
+        )
+
+
+def test_windows_of_two_months_land_in_two_partitions(db: Engine) -> None:
+    store = PostgresTelemetryStore(db)
+    # the last minute of January and the first of February (UTC)
+    last_of_january = (JANUARY.replace(day=31, hour=23, minute=59) - JANUARY) // timedelta(
+        minutes=1
+    )
+    outcome = store.write_windows([window(last_of_january, 1.5), window(last_of_january + 1, 2.5)])
+    assert outcome.inserted == 2
+    assert _partitions(db) == ["telemetry_window_2026m01", "telemetry_window_2026m02"]
+    # a rewrite with a higher revision is counted as a replacement, in its partition
+    again = store.write_windows([window(last_of_january + 1, 3.0, revision=1)])
+    assert (again.inserted, again.replaced, again.ignored) == (0, 1, 0)
+    with db.connect() as connection:
+        assert connection.execute(
+            text("SELECT sum(value) FROM telemetry_window_2026m02")
+        ).scalar_one() == Decimal("3.0")
+
+
+def test_the_migration_keeps_windows_written_before_it(
+    empty_database: Engine, tmp_path: Path
+) -> None:
+    # Given a database at the schema before partitioning, holding windows
+    before = tmp_path / "migrations"
+    before.mkdir()
+    for migration in sorted(migrations_dir().glob("*.sql")):
+        if migration.name < "0006":
+            shutil.copy(migration, before / migration.name)
+    upgrade(empty_database, before)
+    with empty_database.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO telemetry_window (site_id, meter_id, quantity, window_start, "
+                "window_end, value, unit, revision, samples_received, samples_dropped) VALUES "
+                "('S1', 'M1-E', 'electricity', '2026-01-05 06:00+00', '2026-01-05 06:01+00', "
+                "1.25, 'kWh', 0, 60, 0), "
+                "('S1', 'M1-E', 'electricity', '2026-03-05 06:00+00', '2026-03-05 06:01+00', "
+                "2.5, 'kWh', 0, 60, 0)"
+            )
+        )
+    # When the partitioning migration runs
+    assert upgrade(empty_database) == ["0006_telemetry_partitions"]
+    # Then every window is still there, each in its month's partition
+    assert _partitions(empty_database) == ["telemetry_window_2026m01", "telemetry_window_2026m03"]
+    with empty_database.connect() as connection:
+        assert connection.execute(
+            text("SELECT sum(value) FROM telemetry_window")
+        ).scalar_one() == Decimal("3.75")
