@@ -70,10 +70,32 @@ def test_the_migration_keeps_windows_written_before_it(
             )
         )
     # When the partitioning migration runs
-    assert upgrade(empty_database) == ["0006_telemetry_partitions"]
+    assert "0006_telemetry_partitions" in upgrade(empty_database)
     # Then every window is still there, each in its month's partition
     assert _partitions(empty_database) == ["telemetry_window_2026m01", "telemetry_window_2026m03"]
     with empty_database.connect() as connection:
         assert connection.execute(
             text("SELECT sum(value) FROM telemetry_window")
         ).scalar_one() == Decimal("3.75")
+
+
+def test_hourly_and_daily_rollups_follow_the_latest_revisions(db: Engine) -> None:
+    store = PostgresTelemetryStore(db)
+    # Given 90 minutes of 0.5 kWh windows from midnight UTC on 1 January
+    store.write_windows([window(minute, 0.5) for minute in range(90)])
+    assert store.refresh_rollups() == 2  # two hours pending
+    # When one window of the first hour is revised to 2.0
+    store.write_windows([window(10, 2.0, revision=1)])
+    assert store.refresh_rollups() == 1
+    with db.connect() as connection:
+        hourly = connection.execute(
+            text("SELECT value, windows, seconds_covered FROM telemetry_hourly ORDER BY hour_start")
+        ).all()
+        daily = connection.execute(text("SELECT value, windows FROM telemetry_daily")).all()
+    # Then the first hour is 59 x 0.5 + 2.0 = 31.5, the second 30 x 0.5 = 15, the day 46.5
+    assert [tuple(row) for row in hourly] == [
+        (Decimal("31.5"), 60, 3600),
+        (Decimal("15.0"), 30, 1800),
+    ]
+    assert [tuple(row) for row in daily] == [(Decimal("46.5"), 90)]
+    assert store.refresh_rollups() == 0

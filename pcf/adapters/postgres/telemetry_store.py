@@ -39,6 +39,14 @@ _STAGED_COLUMNS = _COLUMNS.replace(
     "window_start, window_end",
     "to_timestamp(window_start), to_timestamp(window_end)",
 )
+# the (meter, UTC hour) pairs whose rollups must be recomputed (sql/migrations/0007)
+_MARK_ROLLUPS_PENDING = """
+INSERT INTO telemetry_rollup_pending (meter_id, hour_start)
+SELECT DISTINCT meter_id,
+       date_trunc('hour', to_timestamp(window_start) AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+FROM telemetry_window_stage
+ON CONFLICT DO NOTHING
+"""
 # the month partitions the staged windows fall in (sql/migrations/0006)
 _ENSURE_PARTITIONS = """
 SELECT pcf_ensure_telemetry_partition(month) FROM (
@@ -147,12 +155,23 @@ class PostgresTelemetryStore:
                 cursor.execute(_UPSERT)
                 (written,) = cursor.fetchone()
                 inserted = written - replaced
+                cursor.execute(_MARK_ROLLUPS_PENDING)
                 cursor.execute("DROP TABLE telemetry_window_stage")
             finally:
                 cursor.close()
         return WriteOutcome(
             inserted=inserted, replaced=replaced, ignored=len(windows) - inserted - replaced
         )
+
+    def refresh_rollups(self) -> int:
+        """Recompute the hourly and daily rollups of every (meter, hour) written since the
+        last refresh; returns how many hours were recomputed. Safe to run at any time
+        and from several processes (they take turns)."""
+        with transaction(self._engine) as connection:
+            refreshed: int = connection.execute(
+                text("SELECT pcf_refresh_telemetry_rollups()")
+            ).scalar_one()
+        return refreshed
 
     def meter_period_totals(
         self, site_id: str, period_start: datetime, period_end: datetime
