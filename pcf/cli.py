@@ -15,8 +15,14 @@ DEFAULT_DATA_DIR = Path("var/pgdata")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["simulate"]:
+        # the simulator has its own options (--help included): hand them over untouched
+        from pcf.edge.simulator import main as simulator_main
+
+        return simulator_main(args[1:])
     parser = _parser()
-    arguments = parser.parse_args(argv)
+    arguments = parser.parse_args(args)
     handler = getattr(arguments, "handler", None)
     if handler is None:
         parser.print_help()
@@ -60,6 +66,11 @@ def _parser() -> argparse.ArgumentParser:
 
     formats = commands.add_parser("formats", help="file formats").add_subparsers(metavar="ACTION")
     formats.add_parser("doc", help="regenerate docs/formats.md").set_defaults(handler=_formats_doc)
+
+    # handled in main(): listed here for the help text
+    commands.add_parser(
+        "simulate", help="a Modbus TCP server playing a factory's meters (pcf simulate --help)"
+    )
 
     demo = commands.add_parser("demo", help="the whole pipeline on a sample factory")
     demo.add_argument("--size", choices=["small", "default", "large"], default="default")
