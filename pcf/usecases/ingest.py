@@ -1,0 +1,298 @@
+"""Ingest telemetry: records from the stream into the telemetry store and the raw
+archive, malformed ones to the dead-letter destination, nothing lost, nothing counted
+twice.
+
+``ingest_records`` is the use case (bytes in, a report out, no event shapes).
+``handle_kinesis_batch`` is what the Lambda entry point calls with a Kinesis event: it
+runs the use case on the whole batch, then reports per record through Powertools' batch
+processor, so Lambda retries only what failed (``batchItemFailures``).
+
+Why one store write per batch: writing each record on its own costs a round trip and a
+transaction per window; the batch's valid windows go to the store in one call (one COPY
+and one upsert in PostgreSQL). The price is coarser failure: when that write raises,
+every valid record of the batch is reported failed. That is exact, not pessimistic: the
+PostgreSQL store writes in one transaction, so nothing of the batch was stored; and for
+Kinesis, Lambda restarts the shard from the lowest failed sequence number anyway, so
+records after a failed one are delivered again whatever is reported for them. A store
+that stored part of the windows before failing is safe too: the redelivered windows are
+the same revisions, which the store ignores (idempotent per meter and window).
+
+Malformed records are not failures: they are sent to the dead-letter destination with
+the reason and count as processed, so a poison record never blocks its shard. Only when
+the dead-letter destination itself fails is the record reported failed (retried, never
+dropped). Records are archived after they are stored; a failed archive write fails its
+records, which are then delivered again (stored again as a no-op, archived again).
+Because Lambda redelivers from the lowest failed record, a malformed record after it can
+be dead-lettered twice; its ``sequence_number`` identifies the copies.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import (
+    KinesisStreamEvent,
+    KinesisStreamRecord,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from pcf.adapters.archive import FirehoseArchive, FolderArchive, RawArchive
+from pcf.adapters.dead_letter import (
+    DeadLetter,
+    DeadLetterDestination,
+    FieldError,
+    FolderDeadLetters,
+    SqsDeadLetters,
+)
+from pcf.adapters.postgres.connection import create_engine
+from pcf.adapters.postgres.telemetry_store import PostgresTelemetryStore
+from pcf.core.telemetry import TelemetryStore, WriteOutcome
+from pcf.formats.telemetry_record import TelemetryWindowRecord
+from pcf.observability import logger, metrics
+
+FIREHOSE_ARCHIVE_SCHEME = "firehose:"
+
+
+class RecordStatus(StrEnum):
+    STORED = "stored"  # in the store (new, replacing, or a no-op duplicate) and archived
+    DEAD_LETTERED = "dead_lettered"  # malformed; sent to the dead-letter destination
+    FAILED = "failed"  # not done; must be delivered again
+
+
+@dataclass(frozen=True)
+class RecordOutcome:
+    status: RecordStatus
+    reason: str | None = None  # why a record was dead-lettered or failed
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What became of each record (``outcomes``, in input order) and what the store did
+    with the valid ones (``written``: windows inserted, replaced, ignored as duplicates;
+    all zero when the store write failed)."""
+
+    outcomes: tuple[RecordOutcome, ...]
+    written: WriteOutcome
+
+    def count(self, status: RecordStatus) -> int:
+        return sum(1 for outcome in self.outcomes if outcome.status is status)
+
+    @property
+    def failed_positions(self) -> list[int]:
+        """Positions (0-based) of the records to deliver again."""
+        return [
+            position
+            for position, outcome in enumerate(self.outcomes)
+            if outcome.status is RecordStatus.FAILED
+        ]
+
+
+def ingest_records(
+    payloads: Sequence[bytes],
+    store: TelemetryStore,
+    archive: RawArchive,
+    dead_letter: DeadLetterDestination,
+    *,
+    sequence_numbers: Sequence[str] | None = None,
+) -> IngestReport:
+    """Ingest one batch of telemetry records, each payload one ``TelemetryWindowRecord``
+    as JSON (UTF-8).
+
+    Malformed payloads go to ``dead_letter`` with pydantic's reason, the payload and the
+    record's sequence number (from ``sequence_numbers``, parallel to ``payloads``, when
+    given). Valid ones are written to ``store`` in one call (idempotent: a record seen
+    before changes nothing) and then appended to ``archive``. Never raises for a bad
+    record or a failing store, archive or destination: those records come back
+    ``FAILED`` in the report, with the error as reason.
+    """
+    if sequence_numbers is not None and len(sequence_numbers) != len(payloads):
+        raise ValueError(f"{len(sequence_numbers)} sequence numbers for {len(payloads)} payloads")
+    outcomes: list[RecordOutcome] = [RecordOutcome(RecordStatus.STORED)] * len(payloads)
+    valid: list[tuple[int, TelemetryWindowRecord]] = []
+    rejected: list[tuple[int, DeadLetter]] = []
+    for position, payload in enumerate(payloads):
+        try:
+            valid.append((position, TelemetryWindowRecord.model_validate_json(payload)))
+        except ValidationError as error:
+            sequence_number = sequence_numbers[position] if sequence_numbers else None
+            rejected.append((position, _dead_letter(error, payload, sequence_number)))
+
+    if rejected:
+        failure = _attempt("dead-letter", lambda: dead_letter.send([d for _, d in rejected]))
+        for position, letter in rejected:
+            if failure is not None:
+                outcomes[position] = failure
+                continue
+            outcomes[position] = RecordOutcome(RecordStatus.DEAD_LETTERED, letter.reason)
+            logger.warning(
+                "telemetry record dead-lettered",
+                extra={"sequence_number": letter.sequence_number, "reason": letter.reason},
+            )
+
+    written = WriteOutcome(inserted=0, replaced=0, ignored=0)
+    if valid:
+        records = [record for _, record in valid]
+        try:
+            written = store.write_windows([record.to_window() for record in records])
+        except Exception as error:  # any store error: the records are delivered again
+            failure = _failure("telemetry store write", error)
+        else:
+            failure = _attempt("raw archive", lambda: archive.append(records))
+        if failure is not None:
+            for position, _ in valid:
+                outcomes[position] = failure
+    return IngestReport(outcomes=tuple(outcomes), written=written)
+
+
+def _dead_letter(error: ValidationError, payload: bytes, sequence_number: str | None) -> DeadLetter:
+    errors = tuple(
+        FieldError(
+            loc=".".join(str(part) for part in detail["loc"]),
+            msg=detail["msg"],
+            type=detail["type"],
+        )
+        for detail in error.errors(include_url=False, include_input=False)
+    )
+    # pydantic's messages without the input (which is in the payload already)
+    reason = "; ".join(f"{e.loc}: {e.msg}" if e.loc else e.msg for e in errors)
+    return DeadLetter(
+        reason=reason, payload=payload, sequence_number=sequence_number, errors=errors
+    )
+
+
+def _attempt(step: str, action: Callable[[], object]) -> RecordOutcome | None:
+    """None when ``action()`` succeeded, else the failure outcome for its records."""
+    try:
+        action()
+    except Exception as error:  # any adapter error: the records are delivered again
+        return _failure(step, error)
+    return None
+
+
+def _failure(step: str, error: Exception) -> RecordOutcome:
+    logger.exception(f"{step} failed; its records will be delivered again")
+    return RecordOutcome(RecordStatus.FAILED, f"{step} failed: {type(error).__name__}: {error}")
+
+
+# --- the Lambda path -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IngestDependencies:
+    """What the ingest writes to, built once per process (Lambda cold start)."""
+
+    store: TelemetryStore
+    archive: RawArchive
+    dead_letter: DeadLetterDestination
+
+
+class IngestSettings(BaseModel):
+    """The ingest's environment, parsed at cold start (a missing one fails there).
+
+    - ``DATABASE_URL``: the PostgreSQL holding the telemetry store.
+    - ``DEAD_LETTER_QUEUE_URL``: an SQS queue URL (``https://sqs...``), or a local folder
+      for dead letters as JSON lines.
+    - ``ARCHIVE``: ``firehose:<delivery stream name>``, or a local folder (the root of
+      the object-store folder; files go under ``raw/telemetry/``).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    database_url: str = Field(alias="DATABASE_URL", min_length=1)
+    dead_letter_queue_url: str = Field(alias="DEAD_LETTER_QUEUE_URL", min_length=1)
+    archive: str = Field(alias="ARCHIVE", min_length=1)
+
+    @classmethod
+    def from_environment(cls, environment: Mapping[str, str] | None = None) -> IngestSettings:
+        return cls.model_validate(dict(os.environ if environment is None else environment))
+
+
+def build_ingest_dependencies(settings: IngestSettings) -> IngestDependencies:
+    """The PostgreSQL store, the archive and the dead-letter destination the settings
+    name (boto3 clients only for the AWS ones, from the Lambda's own region and role)."""
+    archive: RawArchive
+    if settings.archive.startswith(FIREHOSE_ARCHIVE_SCHEME):
+        import boto3
+
+        stream = settings.archive.removeprefix(FIREHOSE_ARCHIVE_SCHEME)
+        archive = FirehoseArchive(boto3.client("firehose"), stream)
+    else:
+        archive = FolderArchive(Path(settings.archive))
+    dead_letter: DeadLetterDestination
+    if settings.dead_letter_queue_url.startswith("https://"):
+        import boto3
+
+        dead_letter = SqsDeadLetters(boto3.client("sqs"), settings.dead_letter_queue_url)
+    else:
+        dead_letter = FolderDeadLetters(Path(settings.dead_letter_queue_url))
+    store = PostgresTelemetryStore(create_engine(settings.database_url))
+    return IngestDependencies(store=store, archive=archive, dead_letter=dead_letter)
+
+
+class RecordNotIngested(RuntimeError):
+    """Raised for a record that must be delivered again (reported in batchItemFailures)."""
+
+
+_processor = BatchProcessor(
+    event_type=EventType.KinesisDataStreams, raise_on_entire_batch_failure=False
+)
+
+
+def handle_kinesis_batch(
+    event: dict[str, Any],
+    context: LambdaContext | None,
+    dependencies: IngestDependencies,
+) -> PartialItemFailureResponse:
+    """Ingest a Kinesis event's records (data base64, as Lambda delivers it) and return
+    the partial batch response: the sequence numbers of the records Lambda must deliver
+    again. Malformed records are dead-lettered and not listed."""
+    kinesis_records = list(KinesisStreamEvent(event).records)
+    sequence_numbers = [record.kinesis.sequence_number for record in kinesis_records]
+    report = ingest_records(
+        [record.kinesis.data_as_bytes() for record in kinesis_records],
+        dependencies.store,
+        dependencies.archive,
+        dependencies.dead_letter,
+        sequence_numbers=sequence_numbers,
+    )
+    # One shard per invocation, so sequence numbers name the records uniquely.
+    outcomes = dict(zip(sequence_numbers, report.outcomes, strict=True))
+
+    def report_record(record: KinesisStreamRecord) -> str:
+        outcome = outcomes[record.kinesis.sequence_number]
+        if outcome.status is RecordStatus.FAILED:
+            raise RecordNotIngested(outcome.reason)
+        return outcome.status.value
+
+    response = process_partial_response(
+        event=event, record_handler=report_record, processor=_processor, context=context
+    )
+    _publish(report)
+    return response
+
+
+def _publish(report: IngestReport) -> None:
+    counts = {
+        "RecordsReceived": len(report.outcomes),
+        "WindowsInserted": report.written.inserted,
+        "WindowsReplaced": report.written.replaced,
+        "WindowsIgnored": report.written.ignored,
+        "RecordsDeadLettered": report.count(RecordStatus.DEAD_LETTERED),
+        "RecordsFailed": report.count(RecordStatus.FAILED),
+    }
+    for name, value in counts.items():
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+    logger.info("telemetry batch ingested", extra=counts)

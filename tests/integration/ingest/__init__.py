@@ -1,0 +1,1 @@
+"""Ingest: Kinesis handler, PostgreSQL store, SQS dead letters, raw archive."""
