@@ -32,8 +32,9 @@ CREATE TABLE telemetry_window (
 
 CREATE INDEX telemetry_window_site_start ON telemetry_window (site_id, window_start);
 
--- The partition holding the UTC month of `instant`, created if missing. Serialised by an
--- advisory lock so concurrent writers do not race to create the same partition.
+-- The partition holding the UTC month of `instant`, created if missing. Two sessions may
+-- race to create the same partition: the loser waits for the winner's commit, gets
+-- duplicate_table, and uses the winner's partition.
 CREATE FUNCTION pcf_ensure_telemetry_partition(instant timestamptz) RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -42,13 +43,14 @@ DECLARE
         || to_char(month_start AT TIME ZONE 'UTC', 'YYYY"m"MM');
 BEGIN
     IF to_regclass(partition_name) IS NULL THEN
-        PERFORM pg_advisory_xact_lock(hashtext('pcf_telemetry_partition'));
-        IF to_regclass(partition_name) IS NULL THEN
+        BEGIN
             EXECUTE format(
                 'CREATE TABLE %I PARTITION OF telemetry_window FOR VALUES FROM (%L) TO (%L)',
                 partition_name, month_start, month_start + interval '1 month'
             );
-        END IF;
+        EXCEPTION WHEN duplicate_table THEN
+            NULL;
+        END;
     END IF;
     RETURN partition_name;
 END

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import shutil
-from datetime import timedelta
+import threading
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -38,7 +40,12 @@ def test_windows_of_two_months_land_in_two_partitions(db: Engine) -> None:
     )
     outcome = store.write_windows([window(last_of_january, 1.5), window(last_of_january + 1, 2.5)])
     assert outcome.inserted == 2
-    assert _partitions(db) == ["telemetry_window_2026m01", "telemetry_window_2026m02"]
+    # (other tests' partitions may exist too: the db fixture empties tables, not partitions)
+    with db.connect() as connection:
+        homes = connection.execute(
+            text("SELECT tableoid::regclass::text FROM telemetry_window ORDER BY window_start")
+        ).scalars()
+        assert list(homes) == ["telemetry_window_2026m01", "telemetry_window_2026m02"]
     # a rewrite with a higher revision is counted as a replacement, in its partition
     again = store.write_windows([window(last_of_january + 1, 3.0, revision=1)])
     assert (again.inserted, again.replaced, again.ignored) == (0, 1, 0)
@@ -99,3 +106,42 @@ def test_hourly_and_daily_rollups_follow_the_latest_revisions(db: Engine) -> Non
     ]
     assert [tuple(row) for row in daily] == [(Decimal("46.5"), 90)]
     assert store.refresh_rollups() == 0
+
+
+def test_writers_racing_into_a_new_month_all_succeed(db: Engine) -> None:
+    # Given four writers whose first windows fall in a month no partition exists for yet
+    store = PostgresTelemetryStore(db)
+    new_month = datetime(2031, 7, 1, tzinfo=UTC)
+    barrier = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def write(meter: int) -> None:
+        windows = [
+            replace(
+                window(minute, 0.25, meter_id=f"M{meter}-E"),
+                window_start=new_month + timedelta(minutes=minute),
+                window_end=new_month + timedelta(minutes=minute + 1),
+            )
+            for minute in range(30)
+        ]
+        barrier.wait()
+        try:
+            store.write_windows(windows)
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=write, args=(meter,)) for meter in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # Then none failed and every window is in the one partition of that month
+    assert errors == []
+    with db.connect() as connection:
+        homes = connection.execute(
+            text(
+                "SELECT tableoid::regclass::text, count(*) FROM telemetry_window "
+                "WHERE window_start >= '2031-07-01 00:00+00' GROUP BY 1"
+            )
+        ).all()
+    assert [tuple(row) for row in homes] == [("telemetry_window_2031m07", 120)]

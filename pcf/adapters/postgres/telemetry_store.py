@@ -7,7 +7,7 @@ import csv
 import io
 import math
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import numpy as np
@@ -47,52 +47,55 @@ SELECT DISTINCT meter_id,
 FROM telemetry_window_stage
 ON CONFLICT DO NOTHING
 """
-# the month partitions the staged windows fall in (sql/migrations/0006)
-_ENSURE_PARTITIONS = """
-SELECT pcf_ensure_telemetry_partition(month) FROM (
-    SELECT DISTINCT date_trunc('month', to_timestamp(window_start) AT TIME ZONE 'UTC')
-        AT TIME ZONE 'UTC' AS month
-    FROM telemetry_window_stage
-) AS months
-"""
-# Windows the upsert will replace: stored with a lower revision. Counted before the
-# upsert with the stored rows locked (PostgreSQL cannot return xmax from a partitioned
-# table to tell an insert from an update). A window another writer inserts between this
-# count and the upsert is counted as inserted, not replaced; the stored data is right
-# either way.
-_COUNT_REPLACED = """
-SELECT count(*) FROM telemetry_window_stage AS staged
-JOIN LATERAL (
-    SELECT revision FROM telemetry_window AS stored
-    WHERE stored.meter_id = staged.meter_id
-      AND stored.window_start = to_timestamp(staged.window_start)
-    FOR UPDATE
-) AS stored ON true
-WHERE stored.revision < staged.revision
-"""
-_UPSERT = f"""
-WITH written AS (
-    INSERT INTO telemetry_window AS stored ({_COLUMNS})
+# the month partitions of a write, made in a short transaction of their own before it:
+# creating a partition locks the parent table, which must not last a whole write
+_ENSURE_PARTITION = "SELECT pcf_ensure_telemetry_partition(:month)"
+
+# Three steps, each counting exactly what it did, so the counts stay right when writers
+# race (PostgreSQL cannot return xmax from a partitioned table to tell an insert from an
+# update): insert the windows nobody has stored; lock the stored ones in key order (so two
+# writers never deadlock); replace those stored with a lower revision. Under READ
+# COMMITTED the update re-checks the revision against the latest committed row.
+_INSERT_NEW = f"""
+WITH inserted AS (
+    INSERT INTO telemetry_window ({_COLUMNS})
     SELECT {_STAGED_COLUMNS} FROM telemetry_window_stage ORDER BY meter_id, window_start
-    ON CONFLICT (meter_id, window_start) DO UPDATE SET
-        site_id = EXCLUDED.site_id,
-        machine_id = EXCLUDED.machine_id,
-        quantity = EXCLUDED.quantity,
-        item_id = EXCLUDED.item_id,
-        window_end = EXCLUDED.window_end,
-        value = EXCLUDED.value,
-        unit = EXCLUDED.unit,
-        revision = EXCLUDED.revision,
-        samples_received = EXCLUDED.samples_received,
-        samples_dropped = EXCLUDED.samples_dropped,
-        ingested_at = now()
-    WHERE stored.revision < EXCLUDED.revision
+    ON CONFLICT (meter_id, window_start) DO NOTHING
     RETURNING 1
 )
-SELECT count(*) FROM written
+SELECT count(*) FROM inserted
 """
-# RETURNING yields a row for every window inserted or replaced and none for a window the
-# WHERE clause skipped.
+_LOCK_STORED = """
+SELECT 1 FROM telemetry_window AS stored
+JOIN telemetry_window_stage AS staged
+  ON stored.meter_id = staged.meter_id
+ AND stored.window_start = to_timestamp(staged.window_start)
+WHERE stored.revision < staged.revision
+ORDER BY stored.meter_id, stored.window_start
+FOR UPDATE OF stored
+"""
+_REPLACE_OLDER = """
+WITH replaced AS (
+    UPDATE telemetry_window AS stored SET
+        site_id = staged.site_id,
+        machine_id = staged.machine_id,
+        quantity = staged.quantity,
+        item_id = staged.item_id,
+        window_end = to_timestamp(staged.window_end),
+        value = staged.value,
+        unit = staged.unit,
+        revision = staged.revision,
+        samples_received = staged.samples_received,
+        samples_dropped = staged.samples_dropped,
+        ingested_at = now()
+    FROM telemetry_window_stage AS staged
+    WHERE stored.meter_id = staged.meter_id
+      AND stored.window_start = to_timestamp(staged.window_start)
+      AND stored.revision < staged.revision
+    RETURNING 1
+)
+SELECT count(*) FROM replaced
+"""
 
 _PERIOD_TOTALS = """
 SELECT
@@ -141,6 +144,7 @@ class PostgresTelemetryStore:
         if not windows:
             return WriteOutcome(inserted=0, replaced=0, ignored=0)
         latest = _latest_per_window(windows)
+        self._ensure_partitions(latest)
         staged = io.StringIO()
         csv.writer(staged, lineterminator="\n").writerows(_canonical_rows(latest))
         staged.seek(0)
@@ -149,12 +153,11 @@ class PostgresTelemetryStore:
             try:
                 cursor.execute(_STAGE)
                 cursor.copy_expert(_COPY_STAGE, staged)
-                cursor.execute(_ENSURE_PARTITIONS)
-                cursor.execute(_COUNT_REPLACED)
+                cursor.execute(_INSERT_NEW)
+                (inserted,) = cursor.fetchone()
+                cursor.execute(_LOCK_STORED)
+                cursor.execute(_REPLACE_OLDER)
                 (replaced,) = cursor.fetchone()
-                cursor.execute(_UPSERT)
-                (written,) = cursor.fetchone()
-                inserted = written - replaced
                 cursor.execute(_MARK_ROLLUPS_PENDING)
                 cursor.execute("DROP TABLE telemetry_window_stage")
             finally:
@@ -162,6 +165,17 @@ class PostgresTelemetryStore:
         return WriteOutcome(
             inserted=inserted, replaced=replaced, ignored=len(windows) - inserted - replaced
         )
+
+    def _ensure_partitions(self, windows: Sequence[TelemetryWindow]) -> None:
+        months = sorted(
+            {
+                datetime(start.year, start.month, 1, tzinfo=UTC)
+                for start in (w.window_start.astimezone(UTC) for w in windows)
+            }
+        )
+        with transaction(self._engine) as connection:
+            for month in months:
+                connection.execute(text(_ENSURE_PARTITION), {"month": month})
 
     def refresh_rollups(self) -> int:
         """Recompute the hourly and daily rollups of every (meter, hour) written since the
