@@ -15,7 +15,8 @@ import jsonschema
 import pytest
 import yaml
 
-from pcf.adapters.stream_manager import StrategyOnFull
+from pcf.adapters.stream_manager import StrategyOnFull, StreamManagerSink, StreamSettings
+from pcf.edge import component
 
 COMPONENTS = Path(__file__).resolve().parents[3] / "greengrass_components"
 COMPONENT = COMPONENTS / "com.pcf.MeterReader"
@@ -81,7 +82,7 @@ def test_artifacts_come_from_s3_and_the_run_script_is_in_them() -> None:
 
 def test_the_default_configuration_is_what_the_component_reads() -> None:
     # Given the component's own configuration models
-    main = load_component_main()
+    main = component
     configuration = default_configuration()
 
     # When the default configuration is parsed as the component parses it at start
@@ -90,7 +91,7 @@ def test_the_default_configuration_is_what_the_component_reads() -> None:
     # Then it parses (no unknown setting: the models forbid extras) and sets every setting
     # the component reads explicitly, for every meter and its register map
     assert set(configuration) == set(main.MeterReaderConfig.model_fields)
-    assert set(configuration["stream"]) == set(main.StreamSettings.model_fields) - {
+    assert set(configuration["stream"]) == set(StreamSettings.model_fields) - {
         "time_to_live_millis"
     }
     for meter in configuration["meters"]:
@@ -110,7 +111,7 @@ def test_the_default_configuration_matches_the_worked_example_meters() -> None:
 
 def test_numbers_given_as_strings_are_accepted() -> None:
     # Greengrass recommends numbers as strings in configuration
-    main = load_component_main()
+    main = component
     configuration = copy.deepcopy(default_configuration())
     configuration["window_seconds"] = "60"
     configuration["meters"][0]["register_map"]["port"] = "5020"
@@ -127,7 +128,7 @@ def test_numbers_given_as_strings_are_accepted() -> None:
     ],
 )
 def test_a_wrong_meter_setting_fails_at_start(change: Any, message: str) -> None:
-    main = load_component_main()
+    main = component
     configuration = copy.deepcopy(default_configuration())
     change(configuration["meters"][0])
     with pytest.raises(ValueError, match=message):
@@ -176,13 +177,13 @@ def test_the_schema_accepts_the_documented_global_lifecycle_with_selections() ->
 
 def test_the_default_configuration_builds_the_components_parts() -> None:
     # Given the default configuration
-    main = load_component_main()
-    config = main.MeterReaderConfig.model_validate(default_configuration())
+    load_component_main()  # the entry script imports cleanly
+    config = component.MeterReaderConfig.model_validate(default_configuration())
 
     # When the component wires its parts (nothing connects yet)
-    source = main.build_source(config)
-    processor = main.build_processor(config)
-    sink = main.build_sink(config)
+    source = component.build_source(config)
+    processor = component.build_processor(config)
+    sink = StreamManagerSink(config.stream)
 
     # Then all meters sit on the one local simulator, and the stream is the configured one
     [modbus] = source.sources

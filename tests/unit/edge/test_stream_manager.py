@@ -3,14 +3,11 @@ creates, what it appends, and that a full stream or a restarting daemon loses no
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import threading
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -25,6 +22,7 @@ from stream_manager import (
 
 from pcf.adapters.stream_manager import StreamManagerSink, StreamSettings
 from pcf.core.telemetry import TelemetryWindow
+from pcf.edge import component
 from pcf.edge.readings import MeterReading
 from pcf.formats.definitions import MeterQuantity
 from pcf.formats.telemetry_record import TelemetryWindowRecord
@@ -322,15 +320,6 @@ def default_configuration() -> dict[str, Any]:
     return configuration
 
 
-def load_component_main() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("meter_reader_main", COMPONENT / "main.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 class ScriptedSource:
     """Answers a fixed number of polls, then asks the loop to stop."""
 
@@ -360,7 +349,6 @@ class OneWindowPerPoll:
 
 def test_the_component_loop_sends_through_a_restarting_daemon() -> None:
     # Given the component's loop, a stand-in daemon that is down for the first polls
-    main = load_component_main()
     daemon = StreamManagerStandIn()
     daemon.daemon_up = False
     sink = StreamManagerSink(settings(), client_factory=daemon.connect)
@@ -373,10 +361,10 @@ def test_the_component_loop_sends_through_a_restarting_daemon() -> None:
             super().add(readings)
             daemon.daemon_up = len(self.readings) == 4
 
-    config = main.MeterReaderConfig.model_validate(
+    config = component.MeterReaderConfig.model_validate(
         {**default_configuration(), "poll_interval_seconds": 0.001}
     )
-    main.run(source, UpBeforeLastPoll(), sink, config, stop)
+    component.run(source, UpBeforeLastPoll(), sink, config, stop)
     daemon.run_exporter()
 
     # Then every poll's window reached Kinesis, in order
