@@ -80,6 +80,13 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--days", type=int, default=None, help="days of telemetry")
     demo.add_argument("--out", type=Path, default=Path("out/demo"))
     demo.add_argument("--no-progress", action="store_true")
+    demo.add_argument(
+        "--live",
+        action="store_true",
+        help="simulated meters -> edge component -> ingest -> store -> footprints",
+    )
+    demo.add_argument("--minutes", type=float, default=60.0, help="live: simulated minutes")
+    demo.add_argument("--speed", type=float, default=120.0, help="live: simulated s per s")
     demo.set_defaults(handler=_demo)
     return parser
 
@@ -207,6 +214,22 @@ def _formats_doc(arguments: argparse.Namespace) -> int:
 def _demo(arguments: argparse.Namespace) -> int:
     from pcf.sample.spec import DEFAULT, LARGE, SMALL
     from pcf.usecases.demo import run_demo
+
+    if arguments.live:
+        from pcf.adapters.postgres.connection import database_url
+        from pcf.observability import logger
+        from pcf.usecases.demo import schema_engine
+        from pcf.usecases.live_demo import run_live_demo
+
+        logger.setLevel("WARNING")  # one log line per ingested batch is for CloudWatch
+
+        live = run_live_demo(
+            schema_engine(database_url(arguments.data_dir), "live_demo"),
+            arguments.out / "raw",
+            minutes=arguments.minutes,
+            speed=arguments.speed,
+        )
+        return 0 if all(check.agrees for check in live.checks) else 1
 
     spec = {"small": SMALL, "default": DEFAULT, "large": LARGE}[arguments.size]
     overrides = {

@@ -129,7 +129,7 @@ def run_worked_example(url: str, say: Callable[[str], None]) -> tuple[dict[str, 
     """METHOD.md's worked example through the same loaders, store and calculator, in a
     schema of its own (data sets are full snapshots per kind, so it cannot share the
     sample factory's)."""
-    engine = _schema_engine(url, WORKED_EXAMPLE_SCHEMA)
+    engine = schema_engine(url, WORKED_EXAMPLE_SCHEMA)
     upgrade(engine)
     files = worked_example_files()
     load_static_files(engine, {kind: (f"{kind}.csv", data) for kind, data in files.items()})
@@ -162,7 +162,8 @@ def run_worked_example(url: str, say: Callable[[str], None]) -> tuple[dict[str, 
     return got, reproduced
 
 
-def _schema_engine(url: str, schema: str) -> Engine:
+def schema_engine(url: str, schema: str) -> Engine:
+    """An engine whose connections work in ``schema`` (created if missing)."""
     engine = create_engine(url)
     with engine.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
