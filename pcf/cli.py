@@ -224,7 +224,8 @@ def _demo(arguments: argparse.Namespace) -> int:
         logger.setLevel("WARNING")  # one log line per ingested batch is for CloudWatch
 
         live = run_live_demo(
-            schema_engine(database_url(arguments.data_dir), "live_demo"),
+            # a schema of its own, emptied: each live run is compared with itself alone
+            schema_engine(database_url(arguments.data_dir), "live_demo", fresh=True),
             arguments.out / "raw",
             minutes=arguments.minutes,
             speed=arguments.speed,

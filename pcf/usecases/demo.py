@@ -162,10 +162,13 @@ def run_worked_example(url: str, say: Callable[[str], None]) -> tuple[dict[str, 
     return got, reproduced
 
 
-def schema_engine(url: str, schema: str) -> Engine:
-    """An engine whose connections work in ``schema`` (created if missing)."""
+def schema_engine(url: str, schema: str, *, fresh: bool = False) -> Engine:
+    """An engine whose connections work in ``schema`` (created if missing; dropped first
+    with everything in it when ``fresh``)."""
     engine = create_engine(url)
     with engine.begin() as connection:
+        if fresh:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
     engine.dispose()
     return create_engine(url, search_path=schema)

@@ -16,7 +16,9 @@ pytestmark = pytest.mark.integration
 
 
 def test_what_the_meters_counted_is_what_the_store_holds(engine: Engine, tmp_path: Path) -> None:
-    live_engine = schema_engine(engine.url.render_as_string(hide_password=False), "live_test")
+    live_engine = schema_engine(
+        engine.url.render_as_string(hide_password=False), "live_test", fresh=True
+    )
     lines: list[str] = []
     # 20 simulated minutes of a running shift, at 240x
     outcome = run_live_demo(live_engine, tmp_path / "raw", minutes=20, speed=240, say=lines.append)
