@@ -56,6 +56,12 @@ def _parser() -> argparse.ArgumentParser:
     calculate.add_argument("--site", required=True)
     calculate.add_argument("--period", required=True, help="month, e.g. 2026-01")
     calculate.add_argument("--gwp", choices=["AR6", "AR5"], default="AR6")
+    calculate.add_argument(
+        "--gaps",
+        choices=["leave", "fill_mean_rate"],
+        default="leave",
+        help="telemetry gaps: leave them (default) or fill from each meter's mean rate",
+    )
     calculate.set_defaults(handler=_calculate)
 
     audit = commands.add_parser("audit", help="the audit trail").add_subparsers(metavar="ACTION")
@@ -141,7 +147,7 @@ def _load(arguments: argparse.Namespace) -> int:
 def _calculate(arguments: argparse.Namespace) -> int:
     from pcf.adapters.postgres.telemetry_store import PostgresTelemetryStore
     from pcf.core.model import MethodSettings
-    from pcf.formats.definitions import GwpSet
+    from pcf.formats.definitions import GwpSet, TelemetryGaps
     from pcf.usecases.calculate import calculate_site_period
 
     engine = _engine(arguments)
@@ -150,7 +156,7 @@ def _calculate(arguments: argparse.Namespace) -> int:
         PostgresTelemetryStore(engine),
         arguments.site,
         arguments.period,
-        MethodSettings(gwp_set=GwpSet(arguments.gwp)),
+        MethodSettings(gwp_set=GwpSet(arguments.gwp), telemetry_gaps=TelemetryGaps(arguments.gaps)),
     )
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)

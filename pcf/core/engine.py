@@ -55,6 +55,7 @@ from pcf.formats.definitions import (
     ElectricityMethod,
     ItemType,
     MeterQuantity,
+    TelemetryGaps,
 )
 
 
@@ -134,6 +135,8 @@ class ItemFootprint:
     # windows received over windows expected in the period, for each meter whose
     # energy reaches the item (METHOD.md, Results: completeness)
     meter_completeness: dict[str, float] = field(default_factory=dict)
+    # meters whose gaps were filled from their mean rate: the result is partly estimated
+    estimated_meters: tuple[str, ...] = field(default=())
 
 
 @dataclass(frozen=True)
@@ -391,10 +394,23 @@ class FootprintCalculation:
     # -- 5. allocation ---------------------------------------------------------------
 
     @cached_property
+    def estimated_meters(self) -> frozenset[str]:
+        """Meters whose gaps were filled from their mean rate (setting telemetry_gaps)."""
+        if self.inputs.settings.telemetry_gaps is not TelemetryGaps.FILL_MEAN_RATE:
+            return frozenset()
+        meters = self.inputs.meters
+        partial = (meters.completeness > 0) & (meters.completeness < 1)
+        return frozenset(str(m) for m in meters.meter_id[partial])
+
+    @cached_property
     def meter_kwh(self) -> npt.NDArray[np.float64]:
-        """Each meter's period energy in kWh (gas volume through the calorific value)."""
+        """Each meter's period energy in kWh (gas volume through the calorific value); with
+        gaps filled, what it metered divided by the share of the period it covered."""
         meters = self.inputs.meters
         kwh = np.array(meters.total, dtype=np.float64)
+        if self.estimated_meters:
+            filled = np.isin(meters.meter_id.astype(str), sorted(self.estimated_meters))
+            kwh[filled] = kwh[filled] / meters.completeness[filled]
         volume = np.array([dimension_of(str(u)) is Dimension.VOLUME for u in meters.unit], bool)
         if volume.any():
             kwh_per_m3 = self.energy_factors.natural_gas_kwh_per_m3
@@ -703,6 +719,12 @@ class FootprintCalculation:
             for s in contributions
             if s.source_kind == "meter"
         }
+        estimated = tuple(sorted(set(meter_completeness) & self.estimated_meters))
+        notes.extend(
+            f"estimated: meter {meter} sent {meter_completeness[meter]:.1%} of the period; "
+            "the rest is filled from its mean rate"
+            for meter in estimated
+        )
         electricity_kwh = float(values[_ELECTRICITY_KWH])
         return ItemFootprint(
             item_id=item_id,
@@ -720,12 +742,13 @@ class FootprintCalculation:
                 if factors.electricity_market_kg_per_kwh is not None
                 else None
             ),
-            complete=not notes,
+            complete=not any(not note.startswith("estimated:") for note in notes),
             notes=tuple(notes),
             gwp_sets=tuple(sorted(gwp_sets)),
             by_source=contributions,
             exploded_items=exploded,
             meter_completeness=dict(sorted(meter_completeness.items())),
+            estimated_meters=estimated,
         )
 
     def _exploded_quantities(self, rows: npt.NDArray[np.int64]) -> sparse.csr_array:

@@ -16,7 +16,13 @@ from typing import Any, ClassVar, Self
 import numpy as np
 import numpy.typing as npt
 
-from pcf.formats.definitions import AllocationKey, CalorificBasis, ElectricityMethod, GwpSet
+from pcf.formats.definitions import (
+    AllocationKey,
+    CalorificBasis,
+    ElectricityMethod,
+    GwpSet,
+    TelemetryGaps,
+)
 
 
 class Table:
@@ -191,6 +197,7 @@ class MethodSettings:
     """Choices the method leaves open; recorded in every result."""
 
     gwp_set: GwpSet = GwpSet.AR6
+    telemetry_gaps: TelemetryGaps = TelemetryGaps.LEAVE
 
 
 @dataclass(frozen=True, eq=False)
@@ -237,6 +244,7 @@ class FootprintInputs:
         site["overhead_allocation_key"] = AllocationKey(site["overhead_allocation_key"])
         settings = dict(record["settings"])
         settings["gwp_set"] = GwpSet(settings["gwp_set"])
+        settings["telemetry_gaps"] = TelemetryGaps(settings.get("telemetry_gaps", "leave"))
         return cls(
             site=SiteSettings(**site),
             settings=MethodSettings(**settings),

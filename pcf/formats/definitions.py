@@ -110,6 +110,13 @@ class GwpSet(StrEnum):
     AR5 = "AR5"
 
 
+class TelemetryGaps(StrEnum):
+    """What a calculation does with the windows a meter did not send (a method setting)."""
+
+    LEAVE = "leave"  # count only what arrived; completeness is reported
+    FILL_MEAN_RATE = "fill_mean_rate"  # extend the meter's mean rate over the gaps, flagged
+
+
 class Ch4Origin(StrEnum):
     FOSSIL = "fossil"
     NON_FOSSIL = "non_fossil"

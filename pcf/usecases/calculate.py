@@ -117,7 +117,10 @@ def calculate_site_period(
         period_start=period.start,
         period_end=period.end,
         period_label=period.label,
-        settings={"gwp_set": settings.gwp_set.value},
+        settings={
+            "gwp_set": settings.gwp_set.value,
+            "telemetry_gaps": settings.telemetry_gaps.value,
+        },
         dataset_versions={kind: v.id for kind, v in sorted(versions.items())},
         footprints=[_footprint_row(site_id, period, f) for f in footprints],
         audit_documents={

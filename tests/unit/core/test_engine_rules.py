@@ -4,14 +4,22 @@ Unless a test says otherwise, electricity is 1 kg CO2e/kWh (see builders.inputs)
 """
 
 import dataclasses
+import json
 
 import numpy as np
 import pytest
 
+from pcf.core.audit import canonical_json, footprint_audit_record, recompute_from_record
 from pcf.core.bom import BomCycleError
 from pcf.core.engine import EngineInputError, FootprintCalculation
 from pcf.core.model import MethodSettings, SiteSettings
-from pcf.formats.definitions import AllocationKey, CalorificBasis, ElectricityMethod, GwpSet
+from pcf.formats.definitions import (
+    AllocationKey,
+    CalorificBasis,
+    ElectricityMethod,
+    GwpSet,
+    TelemetryGaps,
+)
 from tests.unit.core.builders import (
     bom,
     co2e_factor,
@@ -420,3 +428,40 @@ def test_energy_of_a_site_that_produced_nothing_is_reported_unallocated() -> Non
     )
     assert calc.produced_item_ids == []
     assert calc.allocation.unallocated_kwh == {"HVAC": 10.0, "M-E": 30.0}
+
+
+def _half_reported(gaps: TelemetryGaps) -> FootprintCalculation:
+    # a meter that sent half of the period's windows, metering 50 kWh in them; 10 units
+    base = inputs(
+        items=items(("X", "product", "piece")),
+        machines=machines(("M",)),
+        meters=meters(("M-E", "M", "electricity", "kWh", 50.0)),
+        production=production(("M", "X", 10)),
+        settings=MethodSettings(telemetry_gaps=gaps),
+    )
+    return FootprintCalculation(
+        dataclasses.replace(base, meters=dataclasses.replace(base.meters, completeness=[0.5]))
+    )
+
+
+def test_gaps_are_left_as_gaps_by_default() -> None:
+    footprint = _half_reported(TelemetryGaps.LEAVE).footprint("X")
+    assert footprint.electricity_kwh == pytest.approx(5.0, rel=REL)
+    assert footprint.estimated_meters == () and footprint.complete
+
+
+def test_gaps_filled_from_the_mean_rate_are_flagged_as_estimated() -> None:
+    # 50 kWh over half the period: 100 kWh over all of it, 10 kWh per unit
+    footprint = _half_reported(TelemetryGaps.FILL_MEAN_RATE).footprint("X")
+    assert footprint.electricity_kwh == pytest.approx(10.0, rel=REL)
+    assert footprint.estimated_meters == ("M-E",)
+    assert footprint.notes == (
+        "estimated: meter M-E sent 50.0% of the period; the rest is filled from its mean rate",
+    )
+
+
+def test_a_filled_footprint_recomputes_from_its_audit_record() -> None:
+    calc = _half_reported(TelemetryGaps.FILL_MEAN_RATE)
+    record = json.loads(canonical_json(footprint_audit_record(calc, calc.footprint("X"), {})))
+    assert record["method"]["settings"]["telemetry_gaps"] == "fill_mean_rate"
+    assert recompute_from_record(record)[1] == []
