@@ -126,6 +126,9 @@ class PostgresTelemetryStore:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        # months whose partition this store made sure of (partitions are never dropped
+        # by the application)
+        self._months_with_partitions: set[datetime] = set()
 
     def write_windows(self, windows: Sequence[TelemetryWindow]) -> WriteOutcome:
         """Store the windows in one transaction, each value converted to the canonical
@@ -155,9 +158,13 @@ class PostgresTelemetryStore:
                 cursor.copy_expert(_COPY_STAGE, staged)
                 cursor.execute(_INSERT_NEW)
                 (inserted,) = cursor.fetchone()
-                cursor.execute(_LOCK_STORED)
-                cursor.execute(_REPLACE_OLDER)
-                (replaced,) = cursor.fetchone()
+                replaced = 0
+                # when every window was new, nothing stored can need replacing (and the
+                # join below would cost a scan of a fresh, unanalysed partition)
+                if inserted < len(latest):
+                    cursor.execute(_LOCK_STORED)
+                    cursor.execute(_REPLACE_OLDER)
+                    (replaced,) = cursor.fetchone()
                 cursor.execute(_MARK_ROLLUPS_PENDING)
                 cursor.execute("DROP TABLE telemetry_window_stage")
             finally:
@@ -167,15 +174,16 @@ class PostgresTelemetryStore:
         )
 
     def _ensure_partitions(self, windows: Sequence[TelemetryWindow]) -> None:
-        months = sorted(
-            {
-                datetime(start.year, start.month, 1, tzinfo=UTC)
-                for start in (w.window_start.astimezone(UTC) for w in windows)
-            }
-        )
+        months = {
+            datetime(start.year, start.month, 1, tzinfo=UTC)
+            for start in (w.window_start.astimezone(UTC) for w in windows)
+        } - self._months_with_partitions
+        if not months:
+            return
         with transaction(self._engine) as connection:
-            for month in months:
+            for month in sorted(months):
                 connection.execute(text(_ENSURE_PARTITION), {"month": month})
+        self._months_with_partitions |= months
 
     def refresh_rollups(self) -> int:
         """Recompute the hourly and daily rollups of every (meter, hour) written since the
