@@ -9,6 +9,10 @@ import sys
 from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 # The embedded PostgreSQL's data folder, relative to the working directory.
 DEFAULT_DATA_DIR = Path("var/pgdata")
@@ -97,7 +101,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _engine(arguments: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _engine(arguments: argparse.Namespace) -> Engine:
     from pcf.adapters.postgres.connection import create_engine, database_url
     from pcf.adapters.postgres.migrations import upgrade
 

@@ -7,10 +7,11 @@ period totals from the telemetry store.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -30,6 +31,7 @@ from pcf.core.model import (
     ProductionCounts,
     SiteSettings,
     SupplierFootprints,
+    Table,
 )
 from pcf.core.period import ReferencePeriod
 from pcf.core.telemetry import MeterPeriodTotal
@@ -40,6 +42,8 @@ from pcf.formats.definitions import (
     ElectricityMethod,
     MeterQuantity,
 )
+
+_T = TypeVar("_T", bound=Table)
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,18 @@ def _column(table: pa.Table, name: str) -> list[Any]:
 
 def _floats(table: pa.Table, name: str) -> list[float]:
     return [math.nan if v is None else float(v) for v in _column(table, name)]
+
+
+def _engine_table(kind: type[_T], table: pa.Table, **overrides: Sequence[Any]) -> _T:
+    """An engine table from the typed dataset table whose columns carry the same names
+    (``overrides`` for the columns the dataset does not have)."""
+    columns = {
+        f.name: overrides[f.name]
+        if f.name in overrides
+        else (_floats(table, f.name) if f.name in kind.FLOAT_COLUMNS else _column(table, f.name))
+        for f in dataclasses.fields(kind)  # type: ignore[arg-type]
+    }
+    return kind(**columns)
 
 
 def _rows_where(table: pa.Table, column: str, values: Sequence[Any]) -> pa.Table:
@@ -86,22 +102,8 @@ def assemble_site_inputs(
     site = site_row(tables["sites"], site_id)
     warnings: list[str] = []
 
-    items_table = tables["items"]
-    items = Items(
-        item_id=_column(items_table, "item_id"),
-        item_type=_column(items_table, "item_type"),
-        declared_unit=_column(items_table, "declared_unit"),
-        mass_per_piece_kg=_floats(items_table, "mass_per_piece_kg"),
-        standard_time_min=_floats(items_table, "standard_time_min"),
-    )
-    bom_table = tables["bom"]
-    bom = BomLines(
-        parent_item_id=_column(bom_table, "parent_item_id"),
-        child_item_id=_column(bom_table, "child_item_id"),
-        quantity=_floats(bom_table, "quantity"),
-        unit=_column(bom_table, "unit"),
-        scrap_rate=_floats(bom_table, "scrap_rate"),
-    )
+    items = _engine_table(Items, tables["items"])
+    bom = _engine_table(BomLines, tables["bom"])
 
     mapping_table = tables["factor_mapping"]
     needed_factors = set(_column(mapping_table, "factor_id"))
@@ -109,30 +111,16 @@ def assemble_site_inputs(
         f for f in (site["gas_factor_id"], site["gas_upstream_factor_id"]) if f is not None
     )
     factor_table = _rows_where(tables["emission_factors"], "factor_id", sorted(needed_factors))
-    emission_factors = EmissionFactors(
-        factor_id=_column(factor_table, "factor_id"),
-        per_unit=_column(factor_table, "per_unit"),
-        co2_kg=_floats(factor_table, "co2_kg"),
-        ch4_kg=_floats(factor_table, "ch4_kg"),
-        n2o_kg=_floats(factor_table, "n2o_kg"),
-        co2e_kg=_floats(factor_table, "co2e_kg"),
-        co2e_gwp_set=_column(factor_table, "co2e_gwp_set"),
-        ch4_origin=_column(factor_table, "ch4_origin"),
-        energy_basis=_column(factor_table, "energy_basis"),
-        source=_column(factor_table, "source"),
+    emission_factors = _engine_table(
+        EmissionFactors,
+        factor_table,
         dataset_version=[versions["emission_factors"]] * factor_table.num_rows,
     )
-    factor_mapping = FactorMapping(
-        item_id=_column(mapping_table, "item_id"), factor_id=_column(mapping_table, "factor_id")
-    )
+    factor_mapping = _engine_table(FactorMapping, mapping_table)
     supplier_table = tables["supplier_footprints"]
-    supplier_footprints = SupplierFootprints(
-        item_id=_column(supplier_table, "item_id"),
-        supplier=_column(supplier_table, "supplier"),
-        co2e_kg=_floats(supplier_table, "co2e_kg"),
-        per_unit=_column(supplier_table, "per_unit"),
-        primary_data_share=_floats(supplier_table, "primary_data_share"),
-        pcf_id=_column(supplier_table, "pcf_id"),
+    supplier_footprints = _engine_table(
+        SupplierFootprints,
+        supplier_table,
         dataset_version=[versions["supplier_footprints"]] * supplier_table.num_rows,
     )
 
@@ -153,11 +141,7 @@ def assemble_site_inputs(
     )
 
     machine_table = _rows_where(tables["machines"], "site_id", [site_id])
-    machines = Machines(
-        machine_id=_column(machine_table, "machine_id"),
-        process=_column(machine_table, "process"),
-        allocation_key=_column(machine_table, "allocation_key"),
-    )
+    machines = _engine_table(Machines, machine_table)
 
     meter_table = _rows_where(tables["meters"], "site_id", [site_id])
     meter_rows = {row["meter_id"]: row for row in meter_table.to_pylist()}
