@@ -64,10 +64,10 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -297,7 +297,7 @@ def copy_csv(records: Sequence[TelemetryWindowRecord]) -> list[str]:
 class NoArchive:
     """A ``RawArchive`` that keeps nothing."""
 
-    def append(self, records: Sequence[TelemetryWindowRecord]) -> None:
+    def append_lines(self, lines_by_day: Mapping[date, Sequence[bytes]]) -> None:
         pass
 
 

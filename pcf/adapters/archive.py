@@ -6,12 +6,13 @@ Layout (the same key layout in S3 and in the local object-store folder)::
     raw/telemetry/year=YYYY/month=MM/day=DD/<file>.jsonl
 
 One record per line, the ``TelemetryWindowRecord`` JSON with ``window_start`` and
-``window_end`` in UTC (``2026-01-01T00:00:00Z``). The partition is the UTC date of
-``window_start``, not the arrival date: a redelivered or late record lands in the same
-partition as the first copy, and a query for a period prunes partitions by the time the
-energy was used. The archive is raw: a record delivered twice is archived twice (readers
-that need one row per window keep the highest ``revision`` per ``meter_id`` and
-``window_start``, as the telemetry store does).
+``window_end`` in UTC (``2026-01-01T00:00:00Z``): the payload as the edge sent it when it
+was in that form already (the ingest's fast path), else the record written again in UTC.
+The partition is the UTC date of ``window_start``, not the arrival date: a redelivered or
+late record lands in the same partition as the first copy, and a query for a period
+prunes partitions by the time the energy was used. The archive is raw: a record delivered
+twice is archived twice (readers that need one row per window keep the highest
+``revision`` per ``meter_id`` and ``window_start``, as the telemetry store does).
 
 Two implementations of ``RawArchive``:
 
@@ -40,7 +41,7 @@ import os
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -60,10 +61,19 @@ class ArchiveError(RuntimeError):
 
 
 class RawArchive(Protocol):
-    def append(self, records: Sequence[TelemetryWindowRecord]) -> None:
-        """Archive the records (all of them, or raise ``ArchiveError``; some may have been
-        archived before the error, so a retry can archive a record twice)."""
+    def append_lines(self, lines_by_day: Mapping[date, Sequence[bytes]]) -> None:
+        """Archive JSON lines (each ending in a newline) in the partitions of their days
+        (all of them, or raise ``ArchiveError``; some may have been archived before the
+        error, so a retry can archive a record twice)."""
         ...
+
+
+def archive_lines(records: Sequence[TelemetryWindowRecord]) -> dict[date, list[bytes]]:
+    """The records' archive lines by partition day."""
+    by_day: dict[date, list[bytes]] = defaultdict(list)
+    for record in records:
+        by_day[archive_day(record)].append(archive_line(record))
+    return by_day
 
 
 def archive_line(record: TelemetryWindowRecord) -> bytes:
@@ -93,25 +103,26 @@ class FolderArchive:
     def __init__(self, root: Path) -> None:
         self.root = root
 
-    def append(self, records: Sequence[TelemetryWindowRecord]) -> None:
-        """Write one new ``.jsonl`` file per day the records fall on, each atomically."""
-        by_day: dict[date, list[bytes]] = defaultdict(list)
-        for record in records:
-            by_day[archive_day(record)].append(archive_line(record))
+    def append_lines(self, lines_by_day: Mapping[date, Sequence[bytes]]) -> None:
+        """Write one new ``.jsonl`` file per day, each atomically."""
         # One name for all files of this call: sortable by arrival time, unique by uuid.
         name = f"{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}-{uuid.uuid4().hex}.jsonl"
         try:
-            for day, lines in sorted(by_day.items()):
+            for day, lines in sorted(lines_by_day.items()):
                 self._write_atomically(self.root / partition_prefix(day) / name, lines)
         except OSError as error:
             raise ArchiveError(f"raw archive in {self.root}: {error}") from error
+
+    def append(self, records: Sequence[TelemetryWindowRecord]) -> None:
+        """Archive model records, each written again in UTC."""
+        self.append_lines(archive_lines(records))
 
     def files(self) -> list[Path]:
         """The archived files, in key order."""
         return sorted((self.root / RAW_TELEMETRY_PREFIX).glob("year=*/month=*/day=*/*.jsonl"))
 
     @staticmethod
-    def _write_atomically(path: Path, lines: list[bytes]) -> None:
+    def _write_atomically(path: Path, lines: Sequence[bytes]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{path.name}.tmp")
         with temporary.open("wb") as file:
@@ -143,9 +154,10 @@ class FirehoseArchive:
         self._backoff_seconds = backoff_seconds
         self._sleep = sleep
 
-    def append(self, records: Sequence[TelemetryWindowRecord]) -> None:
-        """Put the records, at most 500 and 4 MiB per ``PutRecordBatch`` call."""
-        lines = [archive_line(record) for record in records]
+    def append_lines(self, lines_by_day: Mapping[date, Sequence[bytes]]) -> None:
+        """Put the lines, at most 500 and 4 MiB per ``PutRecordBatch`` call (Firehose
+        finds each line's day in the line itself)."""
+        lines = [line for day_lines in lines_by_day.values() for line in day_lines]
         for line in lines:
             if len(line) > FIREHOSE_MAX_RECORD_BYTES:
                 raise ArchiveError(
@@ -154,6 +166,10 @@ class FirehoseArchive:
                 )
         for chunk in _put_batches(lines):
             self._put_with_retries(chunk)
+
+    def append(self, records: Sequence[TelemetryWindowRecord]) -> None:
+        """Archive model records, each written again in UTC."""
+        self.append_lines(archive_lines(records))
 
     def _put_with_retries(self, lines: list[bytes]) -> None:
         pending = lines

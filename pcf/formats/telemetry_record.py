@@ -17,6 +17,10 @@ from pcf.core.telemetry import TelemetryWindow
 from pcf.core.units import Dimension, UnitError, dimension_of
 from pcf.formats.definitions import MeterQuantity
 
+# The largest revision or sample count: the stores keep them as 32-bit integers, so a
+# larger one is refused here, as malformed, rather than failing every store write.
+MAX_COUNT = 2**31 - 1
+
 # Which units a meter of each quantity may report in.
 QUANTITY_DIMENSIONS: dict[MeterQuantity, tuple[Dimension, ...]] = {
     MeterQuantity.ELECTRICITY: (Dimension.ENERGY,),
@@ -39,9 +43,9 @@ class TelemetryWindowRecord(BaseModel):
     window_end: AwareDatetime
     value: float = Field(ge=0)
     unit: str
-    revision: int = Field(ge=0)
-    samples_received: int = Field(ge=0)
-    samples_dropped: int = Field(ge=0)
+    revision: int = Field(ge=0, le=MAX_COUNT)
+    samples_received: int = Field(ge=0, le=MAX_COUNT)
+    samples_dropped: int = Field(ge=0, le=MAX_COUNT)
 
     @field_validator("value")
     @classmethod

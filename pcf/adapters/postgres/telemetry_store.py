@@ -3,14 +3,18 @@ canonical unit of its dimension, and exact per-meter period totals."""
 
 from __future__ import annotations
 
-import csv
 import io
-import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
+import psycopg2.errors
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
@@ -18,33 +22,32 @@ from pcf.adapters.postgres.connection import dbapi_cursor, transaction
 from pcf.core.telemetry import MeterPeriodTotal, TelemetryWindow, WriteOutcome
 from pcf.core.units import CANONICAL_UNIT, conversion_factors, dimension_of
 from pcf.formats.definitions import MeterQuantity
+from pcf.formats.telemetry_batch import epoch_seconds, windows_table
 
 _COLUMNS = (
     "site_id, machine_id, meter_id, quantity, item_id, window_start, window_end, "
     "value, unit, revision, samples_received, samples_dropped"
 )
-# Windows are COPYed into a staging table that lives for the transaction, then upserted
-# in one statement: far cheaper per row than a VALUES list built in Python.
-# Window bounds travel as epoch seconds: formatting aware datetimes costs more than the
-# whole COPY.
+# A batch is written as CSV through COPY, far cheaper per row than any INSERT built in
+# Python. The first attempt COPYs straight into the table, inside a savepoint: a batch
+# of new windows, what the ingest sees almost always, costs one COPY. When a window is
+# stored already (a redelivery, a late revision, a writer racing on the same window),
+# the COPY fails on the primary key and the savepoint is rolled back: the batch is then
+# COPYed into a staging table and merged by the three steps below.
+_COPY_NEW = f"COPY telemetry_window ({_COLUMNS}) FROM STDIN WITH (FORMAT csv)"
 _STAGE = """
 CREATE TEMPORARY TABLE telemetry_window_stage (
     site_id text, machine_id text, meter_id text, quantity text, item_id text,
-    window_start double precision, window_end double precision, value numeric, unit text,
+    window_start timestamptz, window_end timestamptz, value numeric, unit text,
     revision integer, samples_received integer, samples_dropped integer
 ) ON COMMIT DROP
 """
 _COPY_STAGE = f"COPY telemetry_window_stage ({_COLUMNS}) FROM STDIN WITH (FORMAT csv)"
-_STAGED_COLUMNS = _COLUMNS.replace(
-    "window_start, window_end",
-    "to_timestamp(window_start), to_timestamp(window_end)",
-)
 # the (meter, UTC hour) pairs whose rollups must be recomputed (sql/migrations/0007)
 _MARK_ROLLUPS_PENDING = """
 INSERT INTO telemetry_rollup_pending (meter_id, hour_start)
-SELECT DISTINCT meter_id,
-       date_trunc('hour', to_timestamp(window_start) AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
-FROM telemetry_window_stage
+SELECT meter_id, to_timestamp(hour_start)
+FROM unnest(%s::text[], %s::bigint[]) AS pending (meter_id, hour_start)
 ON CONFLICT DO NOTHING
 """
 # the month partitions of a write, made in a short transaction of their own before it:
@@ -59,7 +62,7 @@ _ENSURE_PARTITION = "SELECT pcf_ensure_telemetry_partition(:month)"
 _INSERT_NEW = f"""
 WITH inserted AS (
     INSERT INTO telemetry_window ({_COLUMNS})
-    SELECT {_STAGED_COLUMNS} FROM telemetry_window_stage ORDER BY meter_id, window_start
+    SELECT {_COLUMNS} FROM telemetry_window_stage ORDER BY meter_id, window_start
     ON CONFLICT (meter_id, window_start) DO NOTHING
     RETURNING 1
 )
@@ -68,8 +71,7 @@ SELECT count(*) FROM inserted
 _LOCK_STORED = """
 SELECT 1 FROM telemetry_window AS stored
 JOIN telemetry_window_stage AS staged
-  ON stored.meter_id = staged.meter_id
- AND stored.window_start = to_timestamp(staged.window_start)
+  ON stored.meter_id = staged.meter_id AND stored.window_start = staged.window_start
 WHERE stored.revision < staged.revision
 ORDER BY stored.meter_id, stored.window_start
 FOR UPDATE OF stored
@@ -81,7 +83,7 @@ WITH replaced AS (
         machine_id = staged.machine_id,
         quantity = staged.quantity,
         item_id = staged.item_id,
-        window_end = to_timestamp(staged.window_end),
+        window_end = staged.window_end,
         value = staged.value,
         unit = staged.unit,
         revision = staged.revision,
@@ -90,7 +92,7 @@ WITH replaced AS (
         ingested_at = now()
     FROM telemetry_window_stage AS staged
     WHERE stored.meter_id = staged.meter_id
-      AND stored.window_start = to_timestamp(staged.window_start)
+      AND stored.window_start = staged.window_start
       AND stored.revision < staged.revision
     RETURNING 1
 )
@@ -144,39 +146,34 @@ class PostgresTelemetryStore:
         datetime, a value that is not a finite number, or a unit that is not a known
         symbol.
         """
-        if not windows:
+        return self.write_window_table(windows_table(windows))
+
+    def write_window_table(self, table: pa.Table) -> WriteOutcome:
+        """``write_windows`` for a table of windows (``WINDOW_TABLE_SCHEMA``)."""
+        if table.num_rows == 0:
             return WriteOutcome(inserted=0, replaced=0, ignored=0)
-        latest = _latest_per_window(windows)
-        self._ensure_partitions(latest)
-        staged = io.StringIO()
-        csv.writer(staged, lineterminator="\n").writerows(_canonical_rows(latest))
-        staged.seek(0)
+        latest = _latest_per_window(table)
+        starts = epoch_seconds(latest.column("window_start"))
+        self._ensure_partitions(starts)
+        rows = _copy_csv(latest)
+        meters, hours = _pending_rollup_hours(latest.column("meter_id"), starts)
         with transaction(self._engine) as connection:
             cursor = dbapi_cursor(connection)
             try:
-                cursor.execute(_STAGE)
-                cursor.copy_expert(_COPY_STAGE, staged)
-                cursor.execute(_INSERT_NEW)
-                (inserted,) = cursor.fetchone()
-                replaced = 0
-                # when every window was new, nothing stored can need replacing (and the
-                # join below would cost a scan of a fresh, unanalysed partition)
-                if inserted < len(latest):
-                    cursor.execute(_LOCK_STORED)
-                    cursor.execute(_REPLACE_OLDER)
-                    (replaced,) = cursor.fetchone()
-                cursor.execute(_MARK_ROLLUPS_PENDING)
-                cursor.execute("DROP TABLE telemetry_window_stage")
+                inserted, replaced = _insert_or_merge(cursor, rows, latest.num_rows)
+                cursor.execute(_MARK_ROLLUPS_PENDING, (meters, hours))
             finally:
                 cursor.close()
         return WriteOutcome(
-            inserted=inserted, replaced=replaced, ignored=len(windows) - inserted - replaced
+            inserted=inserted, replaced=replaced, ignored=table.num_rows - inserted - replaced
         )
 
-    def _ensure_partitions(self, windows: Sequence[TelemetryWindow]) -> None:
+    def _ensure_partitions(self, starts: npt.NDArray[np.int64]) -> None:
         months = {
-            datetime(start.year, start.month, 1, tzinfo=UTC)
-            for start in (w.window_start.astimezone(UTC) for w in windows)
+            datetime(day.year, day.month, 1, tzinfo=UTC)
+            for day in np.unique(starts.astype("datetime64[s]").astype("datetime64[M]"))
+            .astype("datetime64[D]")
+            .tolist()
         } - self._months_with_partitions
         if not months:
             return
@@ -250,64 +247,124 @@ class PostgresTelemetryStore:
         ]
 
 
-def _latest_per_window(windows: Sequence[TelemetryWindow]) -> list[TelemetryWindow]:
-    """One window per (meter, window start): the highest revision, the first of equal
-    ones; in key order, so concurrent writers lock rows in the same order."""
-    latest: dict[tuple[str, datetime], TelemetryWindow] = {}
-    for window in windows:
-        if window.window_start.tzinfo is None or window.window_end.tzinfo is None:
-            raise ValueError(
-                f"meter {window.meter_id}: window_start and window_end must be timezone-aware"
-            )
-        if not math.isfinite(window.value):
-            raise ValueError(
-                f"meter {window.meter_id} window {window.window_start.isoformat()}: "
-                f"value {window.value!r} is not a finite number"
-            )
-        key = (window.meter_id, window.window_start)
-        kept = latest.get(key)
-        if kept is None or window.revision > kept.revision:
-            latest[key] = window
-    return [latest[key] for key in sorted(latest)]
+def _insert_or_merge(cursor: Any, rows: bytes, windows: int) -> tuple[int, int]:
+    """Write the CSV rows (one per window, unique keys, in key order): COPY them in when
+    all are new, else merge them. Returns (inserted, replaced)."""
+    cursor.execute("SAVEPOINT telemetry_all_new")
+    try:
+        cursor.copy_expert(_COPY_NEW, io.BytesIO(rows))
+    except psycopg2.errors.UniqueViolation:
+        cursor.execute("ROLLBACK TO SAVEPOINT telemetry_all_new")
+    else:
+        cursor.execute("RELEASE SAVEPOINT telemetry_all_new")
+        return windows, 0
+    cursor.execute(_STAGE)
+    cursor.copy_expert(_COPY_STAGE, io.BytesIO(rows))
+    cursor.execute(_INSERT_NEW)
+    (inserted,) = cursor.fetchone()
+    replaced = 0
+    if inserted < windows:
+        cursor.execute(_LOCK_STORED)
+        cursor.execute(_REPLACE_OLDER)
+        (replaced,) = cursor.fetchone()
+    cursor.execute("DROP TABLE telemetry_window_stage")
+    return inserted, replaced
 
 
-def _canonical_rows(windows: list[TelemetryWindow]) -> list[tuple[object, ...]]:
-    """The rows to store, values converted to the canonical unit of their dimension
-    (pint is asked once per distinct unit)."""
-    units = np.array([window.unit for window in windows], dtype=str)
-    canonical = {unit: CANONICAL_UNIT[dimension_of(unit)] for unit in set(units.tolist())}
-    targets = np.array([canonical[unit] for unit in units.tolist()], dtype=str)
-    factors = conversion_factors(units, targets)
-    return [
-        (
-            window.site_id,
-            window.machine_id,
-            window.meter_id,
-            str(window.quantity),
-            window.item_id,
-            window.window_start.timestamp(),
-            window.window_end.timestamp(),
-            _canonical_value(window.value, factor),
-            target,
-            window.revision,
-            window.samples_received,
-            window.samples_dropped,
+def _latest_per_window(table: pa.Table) -> pa.Table:
+    """One row per (meter, window start): the highest revision, the first of equal ones;
+    in key order, so concurrent writers lock rows in the same order."""
+    positioned = table.append_column("position", pa.array(np.arange(table.num_rows)))
+    order = pc.sort_indices(
+        positioned,
+        sort_keys=[
+            ("meter_id", "ascending"),
+            ("window_start", "ascending"),
+            ("revision", "descending"),
+            ("position", "ascending"),
+        ],
+    )
+    ordered = table.take(order)
+    meters = ordered.column("meter_id").combine_chunks()
+    starts = ordered.column("window_start").combine_chunks()
+    first = np.ones(ordered.num_rows, dtype=np.bool_)
+    if ordered.num_rows > 1:
+        same_meter = pc.equal(meters[1:], meters[:-1])
+        same_start = pc.equal(starts[1:], starts[:-1])
+        first[1:] = ~np.asarray(pc.and_(same_meter, same_start).to_numpy(zero_copy_only=False))
+    return ordered.filter(pa.array(first))
+
+
+def _copy_csv(windows: pa.Table) -> bytes:
+    """The rows to COPY, values converted to the canonical unit of their dimension,
+    bounds as ISO 8601 UTC text. Raises ``ValueError`` for a value that is not a finite
+    number or an unknown unit."""
+    values = np.asarray(windows.column("value").to_numpy(), dtype=np.float64)
+    if not np.isfinite(values).all():
+        position = int(np.flatnonzero(~np.isfinite(values))[0])
+        row = windows.slice(position, 1).to_pylist()[0]
+        raise ValueError(
+            f"meter {row['meter_id']} window {row['window_start'].isoformat()}: "
+            f"value {row['value']!r} is not a finite number"
         )
-        for window, factor, target in zip(windows, factors.tolist(), targets.tolist(), strict=True)
-    ]
-    # csv writes None as an empty unquoted field, which COPY reads as NULL, and floats
-    # and Decimals with their exact repr
+    # pint is asked once per distinct unit
+    units = pc.dictionary_encode(windows.column("unit")).combine_chunks()
+    symbols = units.dictionary.to_pylist()
+    unit_targets = [CANONICAL_UNIT[dimension_of(symbol)] for symbol in symbols]
+    unit_factors = conversion_factors(np.array(symbols), np.array(unit_targets))
+    factors = unit_factors[units.indices.to_numpy()]
+    targets = pa.array(unit_targets, pa.string()).take(units.indices)
+    text_columns = {
+        name: windows.column(name)
+        for name in ("site_id", "machine_id", "meter_id", "quantity", "item_id")
+    }
+    for bound in ("window_start", "window_end"):
+        micros = windows.column(bound).cast(pa.int64()).to_numpy()
+        # whole seconds, as the edge sends, print shorter and parse faster
+        instants = micros.astype("datetime64[us]")
+        if (micros % 1_000_000).any():
+            texts = np.datetime_as_string(instants, "us", timezone="UTC")
+        else:
+            texts = np.datetime_as_string(instants, "s", timezone="UTC")
+        text_columns[bound] = pa.array(texts)
+    value_texts = list(map(repr, values.tolist()))  # see _canonical_value
+    for position in np.flatnonzero(factors != 1.0).tolist():
+        value_texts[position] = _canonical_value(values[position], factors[position])
+    text_columns["value"] = pa.array(value_texts, pa.string())
+    text_columns["unit"] = targets
+    for count in ("revision", "samples_received", "samples_dropped"):
+        text_columns[count] = windows.column(count)
+    sink = io.BytesIO()
+    pa_csv.write_csv(
+        pa.table(text_columns),
+        sink,
+        # texts quoted and nulls left empty: COPY reads "" as an empty text and an empty
+        # unquoted field as NULL
+        pa_csv.WriteOptions(include_header=False, quoting_style="needed"),
+    )
+    return sink.getvalue()
 
 
-def _canonical_value(value: float, factor: float) -> float | Decimal:
-    """The value in the canonical unit, as the exact decimal to store.
+def _pending_rollup_hours(
+    meters: pa.ChunkedArray, starts: npt.NDArray[np.int64]
+) -> tuple[list[str], list[int]]:
+    """The distinct (meter, UTC hour start in epoch seconds) pairs of the windows."""
+    hours = pa.table({"meter_id": meters, "hour": starts - starts % 3600}).group_by(
+        ["meter_id", "hour"], use_threads=False
+    )
+    pairs = hours.aggregate([])
+    return pairs.column("meter_id").to_pylist(), pairs.column("hour").to_pylist()
 
-    A value already in the canonical unit is stored as sent: psycopg2 sends a float as
-    its shortest round-trip repr, which PostgreSQL reads as an exact numeric literal. A
-    converted value is rounded to 15 significant digits, the precision a double
-    guarantees, which removes the binary noise of the product (100 ft3 is
-    2.8316846592 m3, not 2.8316846591999996).
+
+def _canonical_value(value: float, factor: float) -> str:
+    """The value in the canonical unit, as the exact decimal text to store.
+
+    A value already in the canonical unit is stored as sent: its shortest round-trip
+    repr, which PostgreSQL reads as an exact numeric literal. A converted value is
+    rounded to 15 significant digits, the precision a double guarantees, which removes
+    the binary noise of the product (100 ft3 is 2.8316846592 m3, not
+    2.8316846591999996).
     """
     if factor == 1.0:
-        return float(value)
-    return Decimal(f"{float(value) * factor:.15g}")
+        return repr(float(value))
+    return str(Decimal(f"{float(value) * factor:.15g}"))

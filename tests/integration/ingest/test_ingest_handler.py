@@ -7,13 +7,19 @@ import base64
 import importlib.util
 import json
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import date
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import boto3
 import pytest
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
 from sqlalchemy.engine import Engine
 
 from pcf.adapters.archive import FolderArchive, archive_line
@@ -70,11 +76,11 @@ class FlakyArchive(FolderArchive):
         super().__init__(root)
         self.failures_left = 1
 
-    def append(self, records: Sequence[TelemetryWindowRecord]) -> None:
+    def append_lines(self, lines_by_day: Mapping[date, Sequence[bytes]]) -> None:
         if self.failures_left:
             self.failures_left -= 1
             raise OSError("No space left on device")
-        super().append(records)
+        super().append_lines(lines_by_day)
 
 
 def archived_lines(archive: FolderArchive) -> list[bytes]:
@@ -233,3 +239,25 @@ def test_the_lambda_entry_point_archives_to_firehose_and_dead_letters_to_sqs(
     emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if "_aws" in line]
     assert [m["RecordsDeadLettered"] for m in emitted] == [[0.0], [1.0]]
     assert emitted[0]["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "PCF"
+
+
+def test_a_batch_without_failures_answers_as_powertools_would(
+    stream: KinesisStream, store: PostgresTelemetryStore, tmp_path: Path
+) -> None:
+    # Given the edge's records, all good, in one event
+    truth = ground_truth()
+    stream.put([(r.to_json_bytes(), r.meter_id) for r in truth.records])
+    events = list(stream.lambda_events(batch_size=10_000))
+    dependencies = IngestDependencies(store, FolderArchive(tmp_path), FolderDeadLetters(tmp_path))
+
+    # When the handler ingests them
+    responses = [handle_kinesis_batch(e, FakeLambdaContext(), dependencies) for e in events]  # type: ignore[arg-type]
+
+    # Then each response is Powertools' for a batch of successes: nothing to redeliver
+    processor = BatchProcessor(event_type=EventType.KinesisDataStreams)
+    for event, response in zip(events, responses, strict=True):
+        expected = process_partial_response(
+            event=event, record_handler=lambda record: "stored", processor=processor, context=None
+        )
+        assert response == expected == {"batchItemFailures": []}
+    assert stored_totals(store) == truth.totals

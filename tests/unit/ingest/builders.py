@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta
 
+from pcf.adapters.archive import archive_day
 from pcf.core.telemetry import TelemetryWindow, WriteOutcome
 from pcf.formats.definitions import MeterQuantity
 from pcf.formats.telemetry_record import TelemetryWindowRecord
@@ -77,10 +78,19 @@ class ListArchive:
     """A ``RawArchive`` keeping what it was given; raises when ``broken``."""
 
     def __init__(self, *, broken: bool = False) -> None:
-        self.records: list[TelemetryWindowRecord] = []
+        self.lines: list[bytes] = []
         self.broken = broken
 
-    def append(self, records: Sequence[TelemetryWindowRecord]) -> None:
+    def append_lines(self, lines_by_day: Mapping[date, Sequence[bytes]]) -> None:
         if self.broken:
             raise OSError("No space left on device")
-        self.records.extend(records)
+        for day, lines in lines_by_day.items():
+            for line in lines:
+                assert line.endswith(b"\n")
+                assert archive_day(TelemetryWindowRecord.model_validate_json(line)) == day
+            self.lines.extend(lines)
+
+    @property
+    def records(self) -> list[TelemetryWindowRecord]:
+        """The archived records, in the order they were archived."""
+        return [TelemetryWindowRecord.model_validate_json(line) for line in self.lines]

@@ -101,7 +101,7 @@ def test_a_dead_letter_carries_the_payload_as_text_or_base64() -> None:
     assert text["errors"][0]["type"] == "json_invalid"
 
 
-def test_when_the_store_fails_every_valid_record_fails_and_nothing_is_archived() -> None:
+def test_when_the_store_fails_every_valid_record_fails_and_comes_again() -> None:
     archive, dead_letters = ListArchive(), InMemoryDeadLetters()
 
     report = ingest_records(
@@ -115,7 +115,9 @@ def test_when_the_store_fails_every_valid_record_fails_and_nothing_is_archived()
     assert "ConnectionError: server closed the connection" in str(report.outcomes[0].reason)
     assert report.failed_positions == [0, 2]
     assert report.written == WriteOutcome(0, 0, 0)
-    assert archive.records == []
+    # archived while the store was failing: the raw tier keeps what arrived, and will
+    # keep the redelivered copies too (readers keep the latest revision per window)
+    assert archive.records == [record(0), record(1)]
     assert len(dead_letters.letters) == 1
 
 
@@ -195,3 +197,22 @@ def test_dependencies_for_a_local_install_are_folders(tmp_path: Path) -> None:
     assert dependencies.archive.root == tmp_path / "lake"
     assert isinstance(dependencies.dead_letter, FolderDeadLetters)
     assert isinstance(dependencies.store, PostgresTelemetryStore)
+
+
+def test_a_batch_taking_the_slow_way_stores_and_archives_what_the_fast_way_does() -> None:
+    # Given the edge's records, once alone (decoded as one batch) and once with a
+    # malformed record among them (validated record by record)
+    payloads = [record(minute, value=0.25 * minute).to_json_bytes() for minute in range(5)]
+    payloads += [record(0, revision=1, unit="Wh", value=250.0).to_json_bytes()]
+    fast_store, fast_archive = InMemoryStore(), ListArchive()
+    slow_store, slow_archive = InMemoryStore(), ListArchive()
+
+    # When
+    fast = ingest_records(payloads, fast_store, fast_archive, InMemoryDeadLetters())
+    slow = ingest_records([*payloads, b"{}"], slow_store, slow_archive, InMemoryDeadLetters())
+
+    # Then both store the same windows and archive the same records
+    assert fast.written == slow.written == WriteOutcome(inserted=5, replaced=1, ignored=0)
+    assert fast_store.windows == slow_store.windows
+    assert fast_archive.records == slow_archive.records
+    assert fast_archive.lines == [p + b"\n" for p in payloads]  # the payloads as received
