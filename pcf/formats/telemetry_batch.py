@@ -17,6 +17,7 @@ holds the two to that).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import Any, Protocol, runtime_checkable
 
 import msgspec
@@ -24,7 +25,6 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
-from msgspec.structs import astuple
 
 from pcf.core.telemetry import TelemetryWindow, WriteOutcome
 from pcf.core.units import UNIT_SYMBOLS, dimension_of
@@ -77,7 +77,7 @@ class _WireWindow(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, gc=F
 
 
 _WIRE_DECODER = msgspec.json.Decoder(_WireWindow)
-_WIRE_FIELDS = _WireWindow.__struct_fields__
+_WIRE_GETTERS = {name: attrgetter(name) for name in _WireWindow.__struct_fields__}
 _COUNTS = ("revision", "samples_received", "samples_dropped")
 _QUANTITY_UNITS = frozenset(
     (str(quantity), symbol)
@@ -110,8 +110,7 @@ def decode_payloads(payloads: Sequence[bytes]) -> pa.Table | None:
         wire = [_WIRE_DECODER.decode(payload) for payload in payloads]
     except (msgspec.ValidationError, msgspec.DecodeError):
         return None
-    # one tuple per field, in the struct's order
-    fields = dict(zip(_WIRE_FIELDS, zip(*map(astuple, wire), strict=True), strict=True))
+    fields = {name: list(map(get, wire)) for name, get in _WIRE_GETTERS.items()}
     numbers = _numbers(fields)
     if numbers is None or not _follows_record_rules(fields):
         return None
@@ -130,7 +129,7 @@ def decode_payloads(payloads: Sequence[bytes]) -> pa.Table | None:
     )
 
 
-def _numbers(fields: dict[str, tuple[Any, ...]]) -> dict[str, npt.NDArray[Any]] | None:
+def _numbers(fields: dict[str, list[Any]]) -> dict[str, npt.NDArray[Any]] | None:
     """The value and counts as arrays, if every value is a finite number >= 0 and every
     count an integer from 0 to ``MAX_COUNT`` with no more samples dropped than received;
     else None."""
@@ -148,7 +147,7 @@ def _numbers(fields: dict[str, tuple[Any, ...]]) -> dict[str, npt.NDArray[Any]] 
     return {"value": value, **counts}
 
 
-def _follows_record_rules(fields: dict[str, tuple[Any, ...]]) -> bool:
+def _follows_record_rules(fields: dict[str, list[Any]]) -> bool:
     """The record model's rules on the text fields, on every row (plain Python: at a few
     hundred rows, cheaper than a compute call each)."""
     quantities, units = fields["quantity"], fields["unit"]
@@ -165,7 +164,7 @@ def _follows_record_rules(fields: dict[str, tuple[Any, ...]]) -> bool:
     )
 
 
-def _utc_seconds(texts: tuple[str, ...]) -> npt.NDArray[np.int64] | None:
+def _utc_seconds(texts: list[str]) -> npt.NDArray[np.int64] | None:
     """``YYYY-MM-DDTHH:MM:SSZ`` texts as seconds since 1970 UTC, or None if any is not
     one or not a real instant (numpy's parser refuses 30 February, 24:00:00 and leap
     seconds, as the record model does)."""
