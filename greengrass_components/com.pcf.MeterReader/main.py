@@ -2,7 +2,8 @@
 Stream Manager. Runs as the Greengrass V2 component (``--config ipc``) and, with the same
 code, as a plain local process (``--config my-site.yaml``).
 
-Thin on purpose: everything but the process's own set-up lives in ``pcf.edge.component``.
+Thin on purpose: everything but the process's own set-up lives in ``pcf.edge.component``
+(``run_meter_reader``: restore the saved state, poll, save on the way out).
 """
 
 from __future__ import annotations
@@ -13,10 +14,7 @@ import signal
 import threading
 from collections.abc import Sequence
 
-from pcf.adapters.stream_manager import StreamManagerSink
-from pcf.edge.component import build_processor, build_source, load_configuration, run
-
-logger = logging.getLogger("com.pcf.MeterReader")
+from pcf.edge.component import load_configuration, run_meter_reader
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -31,28 +29,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
 
     config = load_configuration(args.config)
-    source = build_source(config)
-    processor = build_processor(config)
-    sink = StreamManagerSink(config.stream)
-    logger.info(
-        "reading %d meters every %ss into %ss windows, stream %s -> Kinesis %s",
-        len(config.meters),
-        config.poll_interval_seconds,
-        config.window_seconds,
-        config.stream.name,
-        config.stream.kinesis_stream_name,
-    )
-
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())  # how Greengrass stops a component
+    # how Greengrass stops a component: the loop ends, the state is saved, the process exits
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    try:
-        run(source, processor, sink, config, stop)
-    finally:
-        source.close()
-        sink.close()
-        if sink.backlog:
-            logger.error("stopped with %d windows not yet in the stream", sink.backlog)
+    run_meter_reader(config, stop)
     return 0
 
 

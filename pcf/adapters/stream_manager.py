@@ -18,6 +18,12 @@ about 750,000 windows: five days of 100 meters at one window per minute. The bac
 ``backlog_max_windows`` more (50,000 by default, about 20 MB of memory); past that the oldest
 windows are dropped, logged and counted, the only place this adapter loses data.
 
+The backlog lives in memory; the component saves it with its own state
+(``pcf.edge.component.StateFile``), so it survives a restart of the component. For that,
+``send`` is also available in its two halves: ``queue`` (into the backlog, nothing leaves)
+and ``flush`` (the backlog into the stream); ``pending_records`` is what to save and the
+``backlog`` argument of the constructor what to restore.
+
 A window whose append failed ambiguously (a time-out after the request was written) is
 sent again and may reach Kinesis twice; the ingest is idempotent per meter, window and
 revision, so it still counts once.
@@ -160,17 +166,23 @@ class StreamManagerSink:
     oldest first, whatever the stream cannot take yet."""
 
     def __init__(
-        self, settings: StreamSettings, client_factory: ClientFactory = default_client_factory
+        self,
+        settings: StreamSettings,
+        client_factory: ClientFactory = default_client_factory,
+        backlog: Sequence[bytes] = (),
     ) -> None:
+        """``backlog``: records a previous run could not append (``pending_records()``
+        saved before a restart), appended first, oldest first."""
         self.settings = settings
         self._client_factory = client_factory
         self._client: StreamManagerClientLike | None = None
         self._stream_ready = False
-        self._backlog: deque[bytes] = deque()
+        self._backlog: deque[bytes] = deque(backlog)
         self._blocked_reason: str | None = None
         self.appended = 0  # windows accepted by Stream Manager
         self.dropped = 0  # windows dropped because the backlog overflowed
         self.rejected = 0  # windows that can never be sent (invalid, or refused for good)
+        self._trim_backlog()  # a restored backlog under a smaller backlog_max_windows
 
     @property
     def backlog(self) -> int:
@@ -206,13 +218,29 @@ class StreamManagerSink:
     def send(self, windows: Sequence[TelemetryWindow]) -> None:
         """Append the windows after any backlog, oldest first. Windows the stream cannot
         take now (full, daemon down) stay in the backlog for the next call; this never
-        raises for those."""
+        raises for those. The same as ``queue(windows)`` then ``flush()``."""
+        self.queue(windows)
+        self.flush()
+
+    def queue(self, windows: Sequence[TelemetryWindow]) -> None:
+        """Put the windows at the end of the backlog as records, appending nothing yet
+        (beyond ``backlog_max_windows`` the oldest are dropped, as in ``send``)."""
         for window in windows:
             payload = self._encode(window)
             if payload is not None:
                 self._backlog.append(payload)
         self._trim_backlog()
+
+    def flush(self) -> None:
+        """Append the backlog to the stream, oldest first, as far as the stream takes
+        it; what it cannot take now stays for the next call. Never raises for a full
+        stream or a daemon that is down."""
         self._drain()
+
+    def pending_records(self) -> list[bytes]:
+        """The backlog as ``TelemetryWindowRecord`` JSON bytes, oldest first: what to
+        save so a restarted component sends it (the ``backlog`` argument)."""
+        return list(self._backlog)
 
     def close(self) -> None:
         if self._client is not None:

@@ -11,7 +11,6 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 import boto3
 import pytest
@@ -25,7 +24,6 @@ from sqlalchemy.engine import Engine
 from pcf.adapters.archive import FolderArchive, archive_line
 from pcf.adapters.dead_letter import FolderDeadLetters, SqsDeadLetters
 from pcf.adapters.postgres.telemetry_store import PostgresTelemetryStore
-from pcf.core.telemetry import TelemetryStore, TelemetryWindow, WriteOutcome
 from pcf.formats.telemetry_record import TelemetryWindowRecord
 from pcf.usecases.ingest import IngestDependencies, handle_kinesis_batch
 from tests.integration.ingest.conftest import (
@@ -39,34 +37,13 @@ from tests.integration.ingest.kinesis_events import (
     Event,
     FakeLambdaContext,
     KinesisStream,
-    deliver_like_lambda,
     failed_sequence_numbers,
 )
+from tests.integration.ingest.lambda_runs import PartWayFailingStore, deliver_stream
 
 pytestmark = pytest.mark.integration
 
 HANDLER_FILE = Path(__file__).parents[3] / "lambdas" / "ingest" / "handler.py"
-
-
-class PartWayFailingStore:
-    """A store whose write fails on the given calls after storing the first half of the
-    windows: the worst case, a store that is not one transaction (a lost connection
-    between two batches of a Timestream write)."""
-
-    def __init__(self, inner: TelemetryStore, failing_calls: set[int]) -> None:
-        self.inner = inner
-        self.failing_calls = failing_calls
-        self.calls = 0
-
-    def write_windows(self, windows: Sequence[TelemetryWindow]) -> WriteOutcome:
-        self.calls += 1
-        if self.calls in self.failing_calls:
-            self.inner.write_windows(windows[: len(windows) // 2])
-            raise ConnectionError("connection to the store lost mid-write")
-        return self.inner.write_windows(windows)
-
-    def meter_period_totals(self, *args: Any) -> Any:
-        return self.inner.meter_period_totals(*args)
 
 
 class FlakyArchive(FolderArchive):
@@ -85,23 +62,6 @@ class FlakyArchive(FolderArchive):
 
 def archived_lines(archive: FolderArchive) -> list[bytes]:
     return [line for file in archive.files() for line in file.read_bytes().splitlines(True)]
-
-
-def run(
-    stream: KinesisStream, dependencies: IngestDependencies
-) -> list[tuple[Event, dict[str, Any]]]:
-    """Every event of the stream through the handler, retried as Lambda would; returns
-    every invocation's event and response."""
-    invocations: list[tuple[Event, dict[str, Any]]] = []
-
-    def invoke(event: Event) -> Any:
-        response = handle_kinesis_batch(event, FakeLambdaContext(), dependencies)  # type: ignore[arg-type]
-        invocations.append((event, dict(response)))
-        return response
-
-    for event in stream.lambda_events(batch_size=100):
-        deliver_like_lambda(event, invoke)
-    return invocations
 
 
 def valid_sequence_numbers(event: Event) -> list[str]:
@@ -124,7 +84,7 @@ def test_duplicates_and_shuffled_order_store_the_ground_truth_exactly(
     dead_letters = SqsDeadLetters(boto3.client("sqs", region_name=REGION), dead_letter_queue)
 
     # When Lambda delivers the stream in batches
-    invocations = run(stream, IngestDependencies(store, archive, dead_letters))
+    invocations = deliver_stream(stream, IngestDependencies(store, archive, dead_letters))
 
     # Then nothing was retried, the stored totals are the ground truth to the last digit,
     assert all(response == {"batchItemFailures": []} for _, response in invocations)
@@ -156,7 +116,9 @@ def test_a_handler_failing_part_way_through_a_batch_is_retried_to_the_ground_tru
     dead_letters = SqsDeadLetters(boto3.client("sqs", region_name=REGION), dead_letter_queue)
 
     # When Lambda delivers the stream and redelivers what the handler reports failed
-    invocations = run(stream, IngestDependencies(failing, FolderArchive(tmp_path), dead_letters))
+    invocations = deliver_stream(
+        stream, IngestDependencies(failing, FolderArchive(tmp_path), dead_letters)
+    )
 
     # Then two invocations reported every valid record failed, and no malformed one,
     failed = [(event, response) for event, response in invocations if response["batchItemFailures"]]
@@ -178,7 +140,7 @@ def test_an_archive_failure_is_retried_and_counts_nothing_twice(
     dead_letters = FolderDeadLetters(tmp_path / "dead")
 
     # When
-    invocations = run(stream, IngestDependencies(store, archive, dead_letters))
+    invocations = deliver_stream(stream, IngestDependencies(store, archive, dead_letters))
 
     # Then the first batch was reported failed and delivered again: stored once, archived
     assert invocations[0][1]["batchItemFailures"]

@@ -103,6 +103,18 @@ def test_the_default_configuration_is_what_the_component_reads() -> None:
     assert parsed.stream.strategy_on_full is StrategyOnFull.REJECT_NEW_DATA
 
 
+def test_the_state_is_kept_in_the_work_folder_and_resets_are_recognised() -> None:
+    # Greengrass runs the Run script in the component's work folder: a relative path lands
+    # there, and survives component updates (the artifacts folder does not)
+    configuration = default_configuration()
+    assert not Path(configuration["state_file"]).is_absolute()
+    parsed = component.MeterReaderConfig.model_validate(configuration)
+    for meter in parsed.meters:
+        # a reset or rollover counts rather than being dropped as a glitch
+        assert meter.reset_threshold > 0, meter.meter_id
+    component.build_processor(parsed)  # thresholds below counter_max / 2
+
+
 def test_the_default_configuration_matches_the_worked_example_meters() -> None:
     meters = {meter["meter_id"]: meter for meter in default_configuration()["meters"]}
     assert sorted(meters) == ["M1-E", "M1-P", "M2-E", "M2-G", "M2-P"]

@@ -301,6 +301,34 @@ def test_a_backlog_overflow_drops_the_oldest_and_counts_them() -> None:
     assert exported_windows(daemon) == [window(2), window(3), window(4)]
 
 
+def test_queued_windows_leave_only_when_flushed_and_a_restored_backlog_goes_first() -> None:
+    # Given a sink whose previous run left two records unsent (saved, then restored)
+    daemon = StreamManagerStandIn()
+    earlier = StreamManagerSink(settings(), client_factory=daemon.connect)
+    earlier.queue([window(0), window(1)])
+    sink = StreamManagerSink(
+        settings(), client_factory=daemon.connect, backlog=earlier.pending_records()
+    )
+
+    # When it queues a new window: nothing is appended yet
+    sink.queue([window(2)])
+    assert "telemetry" not in daemon.streams and sink.backlog == 3
+
+    # When it flushes
+    sink.flush()
+    daemon.run_exporter()
+
+    # Then the restored records went first, and the new window after them
+    assert exported_windows(daemon) == [window(0), window(1), window(2)]
+    assert sink.pending_records() == []
+
+
+def test_a_restored_backlog_beyond_the_limit_keeps_the_newest() -> None:
+    records = [TelemetryWindowRecord.from_window(window(m)).to_json_bytes() for m in range(5)]
+    sink = StreamManagerSink(settings(backlog_max_windows=3), backlog=records)
+    assert sink.pending_records() == records[2:] and sink.dropped == 2
+
+
 def test_an_invalid_window_is_counted_and_the_others_are_sent() -> None:
     daemon = StreamManagerStandIn()
     sink = StreamManagerSink(settings(), client_factory=daemon.connect)
