@@ -77,6 +77,19 @@ def _parser() -> argparse.ArgumentParser:
     formats = commands.add_parser("formats", help="file formats").add_subparsers(metavar="ACTION")
     formats.add_parser("doc", help="regenerate docs/formats.md").set_defaults(handler=_formats_doc)
 
+    serve = commands.add_parser("serve", help="the upload API and object store on this machine")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--objects", type=Path, default=Path("var/objects"), help="object store")
+    serve.add_argument(
+        "--token",
+        metavar="ROLE",
+        choices=["admin", "sme", "reader", "auditor", "partner"],
+        help="print a token with this role for the server and exit",
+    )
+    serve.add_argument("--subject", default="local-user", help="--token: who the token names")
+    serve.set_defaults(handler=_serve)
+
     # handled in main(): listed here for the help text
     commands.add_parser(
         "simulate", help="a Modbus TCP server playing a factory's meters (pcf simulate --help)"
@@ -218,6 +231,32 @@ def _formats_doc(arguments: argparse.Namespace) -> int:
 
     DOC_PATH.write_text(render_markdown(), encoding="utf-8")
     print(f"wrote {DOC_PATH}")
+    return 0
+
+
+def _serve(arguments: argparse.Namespace) -> int:
+    from pcf.api.auth import Role, token_secret
+    from pcf.api.local_server import LocalServer, local_tokens
+
+    secret = token_secret()
+    if arguments.token:
+        print(local_tokens(secret).issue(arguments.subject, [Role(arguments.token)]))
+        return 0
+    server = LocalServer(
+        _engine(arguments),
+        secret,
+        objects_dir=arguments.objects,
+        host=arguments.host,
+        port=arguments.port,
+    )
+    print(f"serving the API on {server.url} (OpenAPI: {server.url}/openapi.json); Ctrl-C stops")
+    print("get a token with: pcf serve --token sme")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.http.server_close()
     return 0
 
 

@@ -1,0 +1,241 @@
+"""The object store (data lake): one interface, a local folder or an S3 bucket behind it.
+
+Keys are made by the code, never from a user's file name (a name is metadata only), and
+the first part of a key is its tier::
+
+    raw/uploads/<kind>/<upload id>.<csv|xlsx>         the file as uploaded; never changed
+    quarantine/uploads/<kind>/<upload id>.<csv|xlsx>  a rejected file, moved untouched
+    processed/datasets/<kind>/<version>.csv           a dataset version as the system
+                                                      writes it back (downloads)
+
+``curated/`` is for the calculation's outputs (later). The same keys are used in S3 and
+in the local folder, so a Glue job or Athena table reads either.
+
+A pre-signed URL lets someone without credentials PUT or GET one object until it
+expires: ``S3ObjectStore`` asks boto3 for one (SigV4); ``FolderObjectStore`` signs the
+method, key and expiry with HMAC-SHA256 under a local secret, and the local server
+(``pcf.api.local_server``) checks the signature before it touches the folder.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import re
+import tempfile
+import time
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+RAW_UPLOADS_PREFIX = "raw/uploads"
+QUARANTINE_UPLOADS_PREFIX = "quarantine/uploads"
+PROCESSED_DATASETS_PREFIX = "processed/datasets"
+
+# The URL path under which the local server answers pre-signed requests.
+LOCAL_OBJECTS_PATH = "/objects/"
+
+# Lower-case letters, digits and a few separators; no "..", no leading "/".
+_KEY = re.compile(r"^[a-z0-9][a-z0-9_.=-]*(/[a-z0-9][a-z0-9_.=-]*)*$")
+
+
+class ObjectNotFoundError(KeyError):
+    """No object under that key."""
+
+
+class ObjectExistsError(RuntimeError):
+    """An object already exists under that key and must not be replaced."""
+
+
+class ObjectStore(Protocol):
+    def put(self, key: str, data: bytes, *, overwrite: bool = False) -> None:
+        """Store ``data`` under ``key``; ``ObjectExistsError`` when the key holds an
+        object already, unless ``overwrite``."""
+        ...
+
+    def get(self, key: str) -> bytes:
+        """The object's bytes; ``ObjectNotFoundError`` when there is none."""
+        ...
+
+    def size(self, key: str) -> int | None:
+        """The object's size in bytes, or None when there is no object under ``key``."""
+        ...
+
+    def move(self, source: str, target: str) -> None:
+        """Move an object, bytes untouched, to another key (replacing what is there)."""
+        ...
+
+    def presigned_put_url(self, key: str, expires_in: int) -> str:
+        """A URL anyone holding it may PUT the object to, for ``expires_in`` seconds."""
+        ...
+
+    def presigned_get_url(self, key: str, expires_in: int) -> str:
+        """A URL anyone holding it may GET the object from, for ``expires_in`` seconds."""
+        ...
+
+
+def check_key(key: str) -> str:
+    """``key`` when it is a key this code makes, else ``ValueError``: keys never come
+    from user input, so anything else is a bug or an attack."""
+    if not _KEY.match(key) or ".." in key:
+        raise ValueError(f"not a valid object key: {key!r}")
+    return key
+
+
+@dataclass(frozen=True)
+class UrlSigner:
+    """HMAC-SHA256 signatures for the local server's pre-signed URLs."""
+
+    secret: bytes
+
+    def query(self, method: str, key: str, expires_at: int) -> str:
+        """The query string of a signed URL: expiry (epoch seconds) and signature."""
+        signature = self._signature(method, key, expires_at)
+        return urllib.parse.urlencode({"expires": expires_at, "signature": signature})
+
+    def verify(self, method: str, key: str, expires: str, signature: str) -> str | None:
+        """None when the signature is this signer's for method, key and expiry and the
+        URL has not expired; else the reason it is refused."""
+        try:
+            expires_at = int(expires)
+        except ValueError:
+            return "the URL's expiry is not a number"
+        expected = self._signature(method, key, expires_at)
+        if not hmac.compare_digest(expected, signature):
+            return "the URL's signature does not match (altered, or for another method)"
+        if expires_at < time.time():
+            return "the URL has expired; ask for a new one"
+        return None
+
+    def _signature(self, method: str, key: str, expires_at: int) -> str:
+        message = f"{method.upper()}\n{key}\n{expires_at}".encode()
+        digest = hmac.new(self.secret, message, hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
+
+
+class FolderObjectStore:
+    """Objects as files under ``root`` (key = relative path). Writes go to a temporary
+    file first, so a reader never sees half an object."""
+
+    def __init__(self, root: Path, signer: UrlSigner, base_url: str) -> None:
+        self.root = root.resolve()
+        self.signer = signer
+        self.base_url = base_url.rstrip("/")
+
+    def path(self, key: str) -> Path:
+        path = (self.root / check_key(key)).resolve()
+        if not path.is_relative_to(self.root):  # pragma: no cover - check_key forbids it
+            raise ValueError(f"not a valid object key: {key!r}")
+        return path
+
+    def put(self, key: str, data: bytes, *, overwrite: bool = False) -> None:
+        path = self.path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".")
+        try:
+            with os.fdopen(descriptor, "wb") as file:
+                file.write(data)
+            if overwrite:
+                os.replace(temporary, path)
+            else:
+                try:
+                    os.link(temporary, path)  # fails when the key exists: no overwrite race
+                except FileExistsError as error:
+                    raise ObjectExistsError(f"an object exists under {key}") from error
+        finally:
+            Path(temporary).unlink(missing_ok=True)
+
+    def get(self, key: str) -> bytes:
+        try:
+            return self.path(key).read_bytes()
+        except FileNotFoundError as error:
+            raise ObjectNotFoundError(key) from error
+
+    def size(self, key: str) -> int | None:
+        path = self.path(key)
+        return path.stat().st_size if path.is_file() else None
+
+    def move(self, source: str, target: str) -> None:
+        source_path, target_path = self.path(source), self.path(target)
+        if not source_path.is_file():
+            raise ObjectNotFoundError(source)
+        target_path.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(source_path, target_path)
+
+    def presigned_put_url(self, key: str, expires_in: int) -> str:
+        return self._presigned_url("PUT", key, expires_in)
+
+    def presigned_get_url(self, key: str, expires_in: int) -> str:
+        return self._presigned_url("GET", key, expires_in)
+
+    def _presigned_url(self, method: str, key: str, expires_in: int) -> str:
+        check_key(key)
+        query = self.signer.query(method, key, int(time.time()) + expires_in)
+        return f"{self.base_url}{LOCAL_OBJECTS_PATH}{key}?{query}"
+
+
+class S3ObjectStore:
+    """Objects in one S3 bucket, through a boto3 S3 client."""
+
+    def __init__(self, client: Any, bucket: str) -> None:
+        self.client = client
+        self.bucket = bucket
+
+    def put(self, key: str, data: bytes, *, overwrite: bool = False) -> None:
+        arguments: dict[str, Any] = {"Bucket": self.bucket, "Key": check_key(key), "Body": data}
+        if not overwrite:
+            arguments["IfNoneMatch"] = "*"  # S3 conditional write: refused when it exists
+        try:
+            self.client.put_object(**arguments)
+        except self.client.exceptions.ClientError as error:
+            if _error_code(error) in ("PreconditionFailed", "ConditionalRequestConflict"):
+                raise ObjectExistsError(f"an object exists under {key}") from error
+            raise
+
+    def get(self, key: str) -> bytes:
+        try:
+            response = self.client.get_object(Bucket=self.bucket, Key=check_key(key))
+        except self.client.exceptions.NoSuchKey as error:
+            raise ObjectNotFoundError(key) from error
+        body: bytes = response["Body"].read()
+        return body
+
+    def size(self, key: str) -> int | None:
+        try:
+            response = self.client.head_object(Bucket=self.bucket, Key=check_key(key))
+        except self.client.exceptions.ClientError as error:
+            if _error_code(error) in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+        length: int = response["ContentLength"]
+        return length
+
+    def move(self, source: str, target: str) -> None:
+        # CopyObject copies the bytes server-side (up to 5 GB, far above the upload limit)
+        self.client.copy_object(
+            Bucket=self.bucket,
+            Key=check_key(target),
+            CopySource={"Bucket": self.bucket, "Key": check_key(source)},
+        )
+        self.client.delete_object(Bucket=self.bucket, Key=source)
+
+    def presigned_put_url(self, key: str, expires_in: int) -> str:
+        return self._presigned_url("put_object", key, expires_in)
+
+    def presigned_get_url(self, key: str, expires_in: int) -> str:
+        return self._presigned_url("get_object", key, expires_in)
+
+    def _presigned_url(self, operation: str, key: str, expires_in: int) -> str:
+        url: str = self.client.generate_presigned_url(
+            operation,
+            Params={"Bucket": self.bucket, "Key": check_key(key)},
+            ExpiresIn=expires_in,
+        )
+        return url
+
+
+def _error_code(error: Any) -> str:
+    return str(getattr(error, "response", {}).get("Error", {}).get("Code", ""))

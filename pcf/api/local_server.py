@@ -1,0 +1,307 @@
+"""The local server (``pcf serve``): the API and the object store's pre-signed URLs on one
+machine, over the standard library's HTTP server.
+
+- ``/objects/<key>?expires=..&signature=..``: what S3 does for pre-signed URLs. A PUT
+  stores the file in the object-store folder (never over an existing object) and then
+  validates it at once, as the S3 event does in the cloud, so when the PUT returns the
+  upload's status is final. A GET returns the object.
+- everything else is turned into the API Gateway (REST) event the Lambda would get and
+  handed to the same resolver (``pcf.api.routes.build_api``); its answer is written back.
+
+The resolver keeps the current request on itself, so requests go through it one at a
+time (a lock); object PUTs and GETs run in parallel.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import threading
+import urllib.parse
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, cast
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from sqlalchemy.engine import Engine
+
+from pcf.adapters.object_store import (
+    LOCAL_OBJECTS_PATH,
+    RAW_UPLOADS_PREFIX,
+    FolderObjectStore,
+    ObjectExistsError,
+    ObjectNotFoundError,
+    UrlSigner,
+    check_key,
+)
+from pcf.api.auth import LocalTokens, local_authenticator
+from pcf.api.routes import ApiDependencies, build_api
+from pcf.observability import logger
+from pcf.usecases.uploads import UploadDependencies, UploadLimits, process_landed_object
+
+DEFAULT_OBJECTS_DIR = Path("var/objects")
+# API Gateway refuses bodies over 10 MB; so does the local server.
+MAX_API_BODY_BYTES = 10 * 1024 * 1024
+
+_CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@dataclass
+class _LocalContext:
+    """What the resolver may read of a Lambda context."""
+
+    function_name: str = "pcf-local-api"
+    memory_limit_in_mb: int = 0
+    invoked_function_arn: str = "arn:aws:lambda:local:000000000000:function:pcf-local-api"
+    aws_request_id: str = ""
+
+
+class LocalServer:
+    """The API and the object store on ``host:port`` (port 0: any free port)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        secret: bytes,
+        *,
+        objects_dir: Path = DEFAULT_OBJECTS_DIR,
+        host: str = "127.0.0.1",
+        port: int = 8080,
+        limits: UploadLimits | None = None,
+        public_url: str | None = None,
+    ) -> None:
+        self.http = ThreadingHTTPServer((host, port), _RequestHandler)
+        self.http.daemon_threads = True
+        bound_host, bound_port = self.http.server_address[:2]
+        self.url = public_url or f"http://{_host_text(bound_host)}:{bound_port}"
+        self.tokens = local_tokens(secret)
+        self.store = FolderObjectStore(
+            objects_dir, UrlSigner(_derived_key(secret, "object-urls")), self.url
+        )
+        self.uploads = UploadDependencies(engine, self.store, limits or UploadLimits())
+        self.api = build_api(ApiDependencies(self.uploads, local_authenticator(self.tokens)))
+        self.api_lock = threading.Lock()
+        setattr(self.http, "local_server", self)  # noqa: B010 - read by the request handler
+
+    def serve_forever(self) -> None:
+        self.http.serve_forever()
+
+    def close(self) -> None:
+        self.http.shutdown()
+        self.http.server_close()
+
+    @contextmanager
+    def running(self) -> Iterator[LocalServer]:
+        """Serve in a background thread for the duration of the block (tests, demos)."""
+        # a short poll, so closing does not wait half a second
+        thread = threading.Thread(
+            target=self.http.serve_forever, kwargs={"poll_interval": 0.05}, name="pcf-local-server"
+        )
+        thread.start()
+        try:
+            yield self
+        finally:
+            self.close()
+            thread.join()
+
+    def handle_api(self, request: _RequestHandler, body: bytes) -> None:
+        event = _api_gateway_event(request, body)
+        with self.api_lock:
+            context = cast(LambdaContext, _LocalContext(aws_request_id=uuid.uuid4().hex))
+            response = self.api.resolve(event, context)
+        content = response.get("body") or ""
+        data = base64.b64decode(content) if response.get("isBase64Encoded") else content.encode()
+        request.send_response(int(response["statusCode"]))
+        headers: dict[str, list[str]] = {
+            name: list(values) for name, values in (response.get("multiValueHeaders") or {}).items()
+        }
+        for name, value in (response.get("headers") or {}).items():
+            headers.setdefault(name, [value])
+        for name, values in headers.items():
+            if name.lower() != "content-length":
+                for value in values:
+                    request.send_header(name, value)
+        request.send_header("Content-Length", str(len(data)))
+        request.end_headers()
+        request.wfile.write(data)
+
+    def handle_object(self, request: _RequestHandler, method: str) -> None:
+        parsed = urllib.parse.urlsplit(request.path)
+        key = urllib.parse.unquote(parsed.path.removeprefix(LOCAL_OBJECTS_PATH))
+        query = urllib.parse.parse_qs(parsed.query)
+        try:
+            check_key(key)
+        except ValueError:
+            request.send_plain(HTTPStatus.NOT_FOUND, "no such object")
+            return
+        refusal = self.store.signer.verify(
+            method, key, _first(query, "expires"), _first(query, "signature")
+        )
+        if refusal is not None:
+            request.send_plain(HTTPStatus.FORBIDDEN, refusal)
+            return
+        if method == "GET":
+            try:
+                data = self.store.get(key)
+            except ObjectNotFoundError:
+                request.send_plain(HTTPStatus.NOT_FOUND, "no such object")
+                return
+            content_type = _CONTENT_TYPES.get(key.rsplit(".", 1)[-1], "application/octet-stream")
+            request.send_bytes(HTTPStatus.OK, data, content_type)
+            return
+        self._put_object(request, key)
+
+    def _put_object(self, request: _RequestHandler, key: str) -> None:
+        if not key.startswith(RAW_UPLOADS_PREFIX + "/"):
+            request.send_plain(HTTPStatus.FORBIDDEN, "only uploads may be PUT")
+            return
+        length_header = request.headers.get("Content-Length")
+        if length_header is None or not length_header.isdigit():
+            request.send_plain(HTTPStatus.LENGTH_REQUIRED, "send Content-Length")
+            return
+        length = int(length_header)
+        limit = self.uploads.limits.max_bytes
+        if length > limit:
+            request.close_connection = True  # the body is not read
+            request.send_plain(
+                HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                f"the file is {length:,} bytes; the limit is {limit:,}",
+            )
+            return
+        data = request.rfile.read(length)
+        try:
+            self.store.put(key, data)
+        except ObjectExistsError:
+            request.send_plain(HTTPStatus.CONFLICT, "this upload's file was sent already")
+            return
+        try:
+            upload = process_landed_object(self.uploads, key)
+            logger.info("upload validated", upload_id=upload.id, status=upload.status.value)
+        except Exception:  # the file is stored; the failure is ours, not the sender's
+            logger.exception("validating an upload failed", key=key)
+        etag = hashlib.md5(data, usedforsecurity=False).hexdigest()  # as S3 answers
+        request.send_response(HTTPStatus.OK)
+        request.send_header("ETag", f'"{etag}"')
+        request.send_header("Content-Length", "0")
+        request.end_headers()
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    server_version = "pcf-local"
+    protocol_version = "HTTP/1.1"
+
+    @property
+    def local(self) -> LocalServer:
+        server: LocalServer = getattr(self.server, "local_server")  # noqa: B009
+        return server
+
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_PUT(self) -> None:
+        self._dispatch("PUT")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    def do_DELETE(self) -> None:
+        self._dispatch("DELETE")
+
+    def do_PATCH(self) -> None:
+        self._dispatch("PATCH")
+
+    def _dispatch(self, method: str) -> None:
+        if self.path.startswith(LOCAL_OBJECTS_PATH):
+            if method not in ("GET", "PUT"):
+                self.send_plain(HTTPStatus.METHOD_NOT_ALLOWED, "GET or PUT")
+                return
+            self.local.handle_object(self, method)
+            return
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_API_BODY_BYTES:
+            self.close_connection = True
+            self.send_plain(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "request body over 10 MB")
+            return
+        self.local.handle_api(self, self.rfile.read(length) if length else b"")
+
+    def send_plain(self, status: HTTPStatus, message: str) -> None:
+        self.send_bytes(status, (message + "\n").encode(), "text/plain; charset=utf-8")
+
+    def send_bytes(self, status: HTTPStatus, data: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        # the path without its query: a pre-signed URL's signature stays out of the log
+        path = urllib.parse.urlsplit(self.path).path
+        logger.debug("request", method=self.command, path=path, status=str(code))
+
+
+def _api_gateway_event(request: _RequestHandler, body: bytes) -> dict[str, Any]:
+    """The API Gateway REST (v1 proxy) event for a request."""
+    parsed = urllib.parse.urlsplit(request.path)
+    path = urllib.parse.unquote(parsed.path) or "/"
+    multi_headers: dict[str, list[str]] = {}
+    for name, value in request.headers.items():
+        multi_headers.setdefault(name, []).append(value)
+    query = urllib.parse.parse_qs(parsed.query, keep_blank_values=True)
+    try:
+        text_body: str | None = body.decode("utf-8") if body else None
+        encoded = False
+    except UnicodeDecodeError:
+        text_body, encoded = base64.b64encode(body).decode("ascii"), True
+    method = request.command
+    return {
+        "resource": path,
+        "path": path,
+        "httpMethod": method,
+        "headers": {name: values[-1] for name, values in multi_headers.items()},
+        "multiValueHeaders": multi_headers,
+        "queryStringParameters": {k: v[-1] for k, v in query.items()} or None,
+        "multiValueQueryStringParameters": query or None,
+        "pathParameters": None,
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": path,
+            "httpMethod": method,
+            "path": path,
+            "stage": "local",
+            "requestId": uuid.uuid4().hex,
+            "identity": {"sourceIp": request.client_address[0]},
+        },
+        "body": text_body,
+        "isBase64Encoded": encoded,
+    }
+
+
+def local_tokens(secret: bytes) -> LocalTokens:
+    """The tokens the local server issues and accepts (``pcf serve --token``)."""
+    return LocalTokens(_derived_key(secret, "tokens"))
+
+
+def _derived_key(secret: bytes, purpose: str) -> bytes:
+    # Separate keys for tokens and URLs, both from the one secret: a signed URL is never
+    # a valid token, nor the other way round.
+    return hmac.new(secret, purpose.encode(), hashlib.sha256).digest()
+
+
+def _first(query: dict[str, list[str]], name: str) -> str:
+    values = query.get(name)
+    return values[0] if values else ""
+
+
+def _host_text(host: Any) -> str:
+    text = str(host)
+    return f"[{text}]" if ":" in text else text
