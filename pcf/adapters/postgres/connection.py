@@ -7,6 +7,7 @@ one machine with nothing installed.
 
 from __future__ import annotations
 
+import io
 import os
 import warnings
 from collections.abc import Iterator
@@ -99,3 +100,37 @@ def dbapi_cursor(connection: Connection) -> Any:
     ``transaction``: SQLAlchemy must know a transaction is open, or it would not commit
     what the cursor wrote."""
     return connection.connection.cursor()
+
+
+class CopySource(io.RawIOBase):
+    """Byte parts, made on demand, as the file psycopg2's ``copy_expert`` reads from, so
+    a large COPY never exists as one string in memory and the server can store one part
+    while the next is made.
+
+    psycopg2 cancels the COPY when a read raises and reports the cancellation
+    (``QueryCanceled``) instead of the exception; ``error`` keeps the exception the
+    parts raised, for the caller to raise instead."""
+
+    def __init__(self, parts: Iterator[bytes]) -> None:
+        super().__init__()
+        self._parts = parts
+        self._pending = memoryview(b"")
+        self.error: Exception | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            try:
+                part = next(self._parts, None)
+            except Exception as error:
+                self.error = error
+                raise
+            if part is None:
+                return 0
+            self._pending = memoryview(part)
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 import numpy as np
 import psycopg2
@@ -23,7 +23,7 @@ import pyarrow.csv as pa_csv
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine, RowMapping
 
-from pcf.adapters.postgres.connection import dbapi_cursor, transaction
+from pcf.adapters.postgres.connection import CopySource, dbapi_cursor, transaction
 from pcf.formats.definitions import STATIC_FORMATS, ColumnType, FileFormat
 from pcf.formats.validation import typed_schema
 
@@ -240,7 +240,7 @@ def _copy_in(
     statement = f"COPY {table_name} ({columns}) FROM STDIN WITH (FORMAT csv)"
     cursor = dbapi_cursor(connection)
     try:
-        cursor.copy_expert(statement, _CsvStream(tagged), size=1 << 20)
+        cursor.copy_expert(statement, CopySource(_csv_parts(tagged)), size=1 << 20)
     except psycopg2.Error as error:
         detail = (error.pgerror or str(error)).strip()
         raise DatasetLoadError(
@@ -322,34 +322,13 @@ def _dataset_version(row: RowMapping) -> DatasetVersion:
     )
 
 
-class _CsvStream(io.RawIOBase):
-    """A readable file of the table as header-less CSV, produced a chunk of rows at a
-    time so a large table never exists as one CSV string in memory."""
-
-    def __init__(self, table: pa.Table, chunk_rows: int = _COPY_CHUNK_ROWS) -> None:
-        super().__init__()
-        self._table = table
-        self._chunk_rows = chunk_rows
-        self._next_row = 0
-        self._pending = memoryview(b"")
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        while not self._pending and self._next_row < self._table.num_rows:
-            self._pending = memoryview(self._render(self._next_row))
-            self._next_row += self._chunk_rows
-        size = min(len(buffer), len(self._pending))
-        buffer[:size] = self._pending[:size]
-        self._pending = self._pending[size:]
-        return size
-
-    def _render(self, start: int) -> bytes:
+def _csv_parts(table: pa.Table, chunk_rows: int = _COPY_CHUNK_ROWS) -> Iterator[bytes]:
+    """The table as header-less CSV, a chunk of rows at a time."""
+    for start in range(0, table.num_rows, chunk_rows):
         sink = io.BytesIO()
         pa_csv.write_csv(
-            self._table.slice(start, self._chunk_rows),
+            table.slice(start, chunk_rows),
             sink,
             write_options=pa_csv.WriteOptions(include_header=False),
         )
-        return sink.getvalue()
+        yield sink.getvalue()

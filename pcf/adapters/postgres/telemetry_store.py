@@ -18,7 +18,7 @@ import pyarrow.csv as pa_csv
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from pcf.adapters.postgres.connection import dbapi_cursor, transaction
+from pcf.adapters.postgres.connection import CopySource, dbapi_cursor, transaction
 from pcf.core.telemetry import MeterPeriodTotal, TelemetryWindow, WriteOutcome
 from pcf.core.units import CANONICAL_UNIT, conversion_factors, dimension_of
 from pcf.formats.definitions import MeterQuantity
@@ -204,7 +204,7 @@ class PostgresTelemetryStore:
         with transaction(self._engine) as connection:
             cursor = dbapi_cursor(connection)
             try:
-                stream = _ReadableParts(csv_parts())
+                stream = CopySource(csv_parts())
                 try:
                     cursor.copy_expert(_COPY_NEW, stream, _COPY_READ_SIZE)
                 except psycopg2.errors.UniqueViolation as error:
@@ -302,33 +302,6 @@ class _CannotStream(Exception):
 
 # bytes psycopg2 asks of the stream per read: a part of ~1,000 rows is about 150 kB
 _COPY_READ_SIZE = 1 << 20
-
-
-class _ReadableParts(io.RawIOBase):
-    """Byte parts, made on demand, as the file ``copy_expert`` reads from."""
-
-    def __init__(self, parts: Iterator[bytes]) -> None:
-        self._parts = parts
-        self._current = memoryview(b"")
-        self.error: Exception | None = None  # what making a part raised, if anything
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        while not self._current:
-            try:
-                part = next(self._parts, None)
-            except Exception as error:
-                self.error = error
-                raise
-            if part is None:
-                return b""
-            self._current = memoryview(part)
-        if size < 0:
-            size = len(self._current)
-        chunk, self._current = self._current[:size], self._current[size:]
-        return bytes(chunk)
 
 
 def _months(starts: npt.NDArray[np.int64]) -> set[datetime]:
