@@ -232,3 +232,15 @@ def _ragged_row_errors(
     if not errors:  # pragma: no cover - the two readers disagree on where a row ends
         errors.append(RowError(file_name, None, None, None, "some rows do not match the header"))
     return errors
+
+
+def check_header(
+    header_line: str, file_format: FileFormat, file_name: str
+) -> tuple[str, list[str]]:
+    """The delimiter and column names of a file's first line (without its line break),
+    checked as ``read_csv`` checks them: raises ``UnreadableFileError`` with every problem
+    of the header. For readers that see the header apart from the rows (the Spark job)."""
+    delimiter = detect_delimiter(header_line)
+    header = [name.strip() for name in next(csv.reader([header_line], delimiter=delimiter))]
+    _check_header(header, file_format, file_name)
+    return delimiter, header
