@@ -1,15 +1,29 @@
 """The object store (data lake): one interface, a local folder or an S3 bucket behind it.
 
 Keys are made by the code, never from a user's file name (a name is metadata only), and
-the first part of a key is its tier::
+the first part of a key is its tier. This is the one list of keys (decision records 0007
+and 0008 explain them)::
 
     raw/uploads/<kind>/<upload id>.<csv|xlsx>         the file as uploaded; never changed
     quarantine/uploads/<kind>/<upload id>.<csv|xlsx>  a rejected file, moved untouched
+    processed/<kind>/version=<version id>/<kind>.parquet
+                                                      an accepted version's typed rows
+                                                      (``read_dataset``), written when the
+                                                      version is accepted
     processed/datasets/<kind>/<version>.csv           a dataset version as the system
-                                                      writes it back (downloads)
+                                                      writes it back (downloads), made on
+                                                      the first download
+    curated/mapped_factors/<part>/as_of=<date>/build=<build id>/<part>.parquet
+                                                      the mapped factor set as of a day,
+                                                      ``part`` = items | electricity |
+                                                      natural_gas
 
-``curated/`` is for the calculation's outputs (later). The same keys are used in S3 and
-in the local folder, so a Glue job or Athena table reads either.
+``<version id>`` is ``dataset_version.id``, the id a calculation run pins, so a run's
+``dataset_versions`` lead straight to the Parquet it read. ``<build id>`` is a digest of
+what a mapped factor set is built from (day, GWP set, dataset version ids): the same
+inputs give the same key. The same keys are used in S3 and in the local folder, so a
+Glue job or Athena table reads either (one table per ``processed/<kind>/`` and per
+``curated/mapped_factors/<part>/``, partitioned by the ``name=value`` segments).
 
 A pre-signed URL lets someone without credentials PUT or GET one object until it
 expires: ``S3ObjectStore`` asks boto3 for one (SigV4); ``FolderObjectStore`` signs the
@@ -28,12 +42,18 @@ import tempfile
 import time
 import urllib.parse
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
+
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 RAW_UPLOADS_PREFIX = "raw/uploads"
 QUARANTINE_UPLOADS_PREFIX = "quarantine/uploads"
 PROCESSED_DATASETS_PREFIX = "processed/datasets"
+PROCESSED_PREFIX = "processed"
+MAPPED_FACTORS_PREFIX = "curated/mapped_factors"
 
 # The URL path under which the local server answers pre-signed requests.
 LOCAL_OBJECTS_PATH = "/objects/"
@@ -75,6 +95,31 @@ class ObjectStore(Protocol):
     def presigned_get_url(self, key: str, expires_in: int) -> str:
         """A URL anyone holding it may GET the object from, for ``expires_in`` seconds."""
         ...
+
+
+def processed_parquet_key(kind: str, version_id: int) -> str:
+    """The processed-tier key of a dataset version's typed rows as Parquet."""
+    return check_key(f"{PROCESSED_PREFIX}/{kind}/version={int(version_id)}/{kind}.parquet")
+
+
+def mapped_factors_key(part: str, as_of: date, build_id: str) -> str:
+    """The curated-tier key of one part (items, electricity, natural_gas) of a mapped
+    factor set."""
+    return check_key(
+        f"{MAPPED_FACTORS_PREFIX}/{part}/as_of={as_of.isoformat()}/build={build_id}/{part}.parquet"
+    )
+
+
+def parquet_bytes(table: pa.Table) -> bytes:
+    """A table as one Parquet file (zstd), the format of the processed and curated tiers."""
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd")
+    return bytes(sink.getvalue().to_pybytes())
+
+
+def read_parquet(data: bytes) -> pa.Table:
+    """The table in a Parquet file's bytes."""
+    return pq.read_table(pa.BufferReader(data))
 
 
 def check_key(key: str) -> str:

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from http import HTTPStatus
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -35,9 +37,20 @@ from pcf.api.models import (
     DatasetsOutput,
     DatasetVersionOutput,
     ErrorOutput,
+    KindVersionsOutput,
+    MappedFactorsOutput,
+    MappedItemOutput,
+    SiteElectricityOutput,
+    SiteNaturalGasOutput,
+    StaleFootprintOutput,
+    StaleFootprintsOutput,
     UploadErrorOutput,
     UploadOutput,
 )
+from pcf.core.model import MethodSettings
+from pcf.formats.definitions import GwpSet
+from pcf.usecases.calculate import MissingDatasetError
+from pcf.usecases.mapping import publish_mapped_factors
 from pcf.usecases.uploads import (
     STATIC_KINDS,
     DatasetVersionNotFound,
@@ -51,8 +64,10 @@ from pcf.usecases.uploads import (
     dataset_versions,
     error_report_csv,
     read_upload,
+    stale_footprints,
     template_csv,
     template_xlsx,
+    versions_of_kind,
 )
 
 SECURITY_SCHEME = "bearerAuth"
@@ -148,6 +163,10 @@ def build_api(dependencies: ApiDependencies) -> APIGatewayRestResolver:
     def not_found(error: KeyError) -> Response[Any]:
         return _error(404, f"not found: {error.args[0] if error.args else ''}")
 
+    @app.exception_handler(MissingDatasetError)  # type: ignore[untyped-decorator]
+    def missing_dataset(error: MissingDatasetError) -> Response[Any]:
+        return _error(404, f"not found: {error}")
+
     @app.post(
         "/uploads",
         summary="Ask for an upload: get its id and a pre-signed URL to PUT the file to",
@@ -174,6 +193,8 @@ def build_api(dependencies: ApiDependencies) -> APIGatewayRestResolver:
             sha256=request.sha256,
             created_by=_principal(app).subject,
             content=content,
+            valid_from=request.valid_from,
+            valid_to=request.valid_to,
         )
         output = CreateUploadOutput(
             upload=_upload_output(created.upload),
@@ -228,19 +249,96 @@ def build_api(dependencies: ApiDependencies) -> APIGatewayRestResolver:
         )
 
     @app.get(
+        "/datasets/<kind>/versions",
+        summary="A kind's versions, oldest first; with as_of, the one in force that day",
+        responses={404: {"description": "No such kind"}, **_ERRORS},
+        security=allow(*DATA_READERS),
+    )
+    def get_kind_versions(
+        kind: Annotated[str, Path(max_length=64)],
+        as_of: Annotated[date | None, Query()] = None,
+    ) -> KindVersionsOutput:
+        versions = versions_of_kind(uploads.engine, kind, as_of)
+        return KindVersionsOutput(
+            kind=kind, as_of=as_of, versions=[_version_output(v) for v in versions]
+        )
+
+    @app.get(
         "/datasets/<kind>/versions/<version>",
-        summary="A data set version and a pre-signed URL to download it as CSV",
+        summary="A data set version and a pre-signed URL to download it (CSV or Parquet)",
         responses={404: {"description": "No such kind or version"}, **_ERRORS},
         security=allow(*DATA_READERS),
     )
     def get_dataset_version(
-        kind: Annotated[str, Path(max_length=64)], version: Annotated[int, Path(ge=1)]
+        kind: Annotated[str, Path(max_length=64)],
+        version: Annotated[int, Path(ge=1)],
+        file_format: Annotated[Literal["csv", "parquet"], Query(alias="format")] = "csv",
     ) -> DatasetDownloadOutput:
-        found, url = dataset_download_url(uploads, kind, version)
+        found, url = dataset_download_url(uploads, kind, version, file_format)
         return DatasetDownloadOutput(
             version=_version_output(found),
+            format=file_format,
             download_url=url,
             expires_in_seconds=uploads.limits.url_expires_seconds,
+        )
+
+    @app.get(
+        "/footprints/stale",
+        summary="Footprints of open periods that a newer dataset version would change",
+        responses=_ERRORS,
+        security=allow(*DATA_READERS),
+    )
+    def get_stale_footprints(
+        site_id: Annotated[str | None, Query(max_length=64)] = None,
+        period: Annotated[str | None, Query(max_length=7)] = None,
+    ) -> StaleFootprintsOutput:
+        stale = stale_footprints(uploads.engine, site_id=site_id, period_label=period)
+        return StaleFootprintsOutput(
+            stale=[
+                StaleFootprintOutput(
+                    footprint_id=s.footprint_id,
+                    item_id=s.item_id,
+                    site_id=s.site_id,
+                    period_label=s.period_label,
+                    run_id=s.run_id,
+                    kind=s.kind,
+                    pinned_version=s.pinned_version,
+                    superseding_version=s.superseding_version,
+                    as_of=s.as_of,
+                    reason=s.reason,
+                )
+                for s in stale
+            ]
+        )
+
+    @app.get(
+        "/mapped-factors",
+        summary="The factor of every item, and electricity and natural gas per site, as of "
+        "a day (written to the curated tier)",
+        responses={404: {"description": "No version valid that day"}, **_ERRORS},
+        security=allow(*DATA_READERS),
+    )
+    def get_mapped_factors(
+        as_of: Annotated[date | None, Query()] = None,
+        gwp: Annotated[GwpSet, Query()] = GwpSet.AR6,
+    ) -> MappedFactorsOutput:
+        day = as_of if as_of is not None else datetime.now(UTC).date()
+        mapped, keys = publish_mapped_factors(
+            uploads.engine, uploads.store, day, MethodSettings(gwp_set=gwp)
+        )
+        return MappedFactorsOutput(
+            as_of=mapped.as_of,
+            gwp_set=mapped.gwp_set,
+            build_id=mapped.build_id,
+            dataset_versions={k: v.version for k, v in mapped.dataset_versions.items()},
+            items=[MappedItemOutput(**dataclasses.asdict(i)) for i in mapped.items],
+            unmapped=list(mapped.unmapped),
+            electricity=[
+                SiteElectricityOutput(**dataclasses.asdict(e)) for e in mapped.electricity
+            ],
+            natural_gas=[SiteNaturalGasOutput(**dataclasses.asdict(g)) for g in mapped.natural_gas],
+            problems=list(mapped.problems),
+            curated_keys=keys,
         )
 
     @app.get(
@@ -338,6 +436,8 @@ def _upload_output(upload: Upload) -> UploadOutput:
         created_at=upload.created_at,
         finished_at=upload.finished_at,
         dataset_version=upload.dataset_version,
+        valid_from=upload.valid_from,
+        valid_to=upload.valid_to,
         errors=[
             UploadErrorOutput(
                 file=e.file, row=e.row, column=e.column, value=e.value, reason=e.reason

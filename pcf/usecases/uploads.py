@@ -13,6 +13,14 @@
    the quarantine tier. Redelivered events are no-ops: the upload row is locked and
    only an upload still awaiting its file is processed.
 
+Every accepted upload is a new version of its kind, valid from the day the upload asked
+for (default: the day it was created, UTC) and open-ended unless it gave ``valid_to``.
+Its typed rows are written to the processed tier as Parquet
+(``processed/<kind>/version=<version id>/<kind>.parquet``) before the load commits, so a
+committed version always has its Parquet (a failed commit leaves an orphan under an id
+that is never handed out again). Footprints the new version would change are listed by
+``stale_footprints`` (a view: see migration 0009 and decision 0008).
+
 Excel ``.xlsx`` files are turned into CSV text, row for row (so row numbers match what
 the spreadsheet shows), and then validated exactly as CSV files are.
 
@@ -34,7 +42,7 @@ import urllib.parse
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from typing import Any
 
@@ -50,15 +58,21 @@ from pcf.adapters.object_store import (
     RAW_UPLOADS_PREFIX,
     ObjectExistsError,
     ObjectStore,
+    parquet_bytes,
+    processed_parquet_key,
 )
 from pcf.adapters.postgres.connection import transaction
 from pcf.adapters.postgres.datasets import (
     DatasetLoadError,
     DatasetVersion,
+    StaleFootprint,
     current_versions,
+    kind_versions,
     load_dataset_version,
     read_dataset,
+    version_in_force,
 )
+from pcf.adapters.postgres.datasets import stale_footprints as _stale_footprints
 from pcf.formats.definitions import STATIC_FORMATS, FileFormat
 from pcf.formats.errors import RowError
 from pcf.formats.rules import referenced_kinds
@@ -131,6 +145,8 @@ class Upload:
     finished_at: datetime | None
     dataset_version: int | None  # the version number of the kind, once accepted
     errors: tuple[RowError, ...] = ()
+    valid_from: date | None = None  # the validity the version gets when accepted
+    valid_to: date | None = None  # inclusive; None = open-ended
 
     @property
     def quarantine_key(self) -> str:
@@ -180,15 +196,22 @@ def create_upload(
     sha256: str,
     created_by: str,
     content: bytes | None = None,
+    valid_from: date | None = None,
+    valid_to: date | None = None,
 ) -> CreatedUpload:
     """Record an upload and say where to put its file.
 
     Without ``content``: the upload awaits its file, and the result carries a pre-signed
     PUT URL. With ``content`` (a small file sent inline): the file is stored and
-    validated at once, and the result has its final status. Raises ``UploadRefused``
-    (``UploadTooLarge``) for an unknown kind, a file type other than CSV and xlsx, or a
-    size over the limit.
+    validated at once, and the result has its final status. Once accepted, the file is
+    the next version of ``kind``, valid from ``valid_from`` (default: today, UTC) to
+    ``valid_to`` (inclusive; default open-ended). Raises ``UploadRefused``
+    (``UploadTooLarge``) for an unknown kind, a file type other than CSV and xlsx, a
+    size over the limit, or ``valid_to`` before ``valid_from``.
     """
+    valid_from = valid_from if valid_from is not None else datetime.now(UTC).date()
+    if valid_to is not None and valid_to < valid_from:
+        raise UploadRefused(f"valid_to {valid_to} is before valid_from {valid_from}")
     if kind not in STATIC_KINDS:
         raise UploadRefused(f"unknown kind {kind!r}; expected one of {', '.join(STATIC_KINDS)}")
     file_type = file_type_of(file_name)
@@ -215,6 +238,8 @@ def create_upload(
             sha256=sha256.lower(),
             object_key=key,
             created_by=created_by,
+            valid_from=valid_from,
+            valid_to=valid_to,
         )
     if content is not None:
         dependencies.store.put(key, content)
@@ -290,11 +315,34 @@ def dataset_versions(engine: Engine) -> dict[str, list[DatasetVersion]]:
     return versions
 
 
+def versions_of_kind(engine: Engine, kind: str, as_of: date | None = None) -> list[DatasetVersion]:
+    """Every version of ``kind``, oldest first; with ``as_of``, only the one in force on
+    that day (the one a calculation of a period starting that day reads), or none."""
+    if kind not in STATIC_KINDS:
+        raise DatasetVersionNotFound(f"unknown kind {kind!r}")
+    if as_of is None:
+        return kind_versions(engine, kind)
+    found = version_in_force(engine, kind, as_of)
+    return [found] if found is not None else []
+
+
+def stale_footprints(
+    engine: Engine, *, site_id: str | None = None, period_label: str | None = None
+) -> list[StaleFootprint]:
+    """Footprints of open periods that a dataset version loaded since their calculation
+    would change (see ``pcf.adapters.postgres.datasets.stale_footprints``)."""
+    return _stale_footprints(engine, site_id=site_id, period_label=period_label)
+
+
 def dataset_download_url(
-    dependencies: UploadDependencies, kind: str, version: int
+    dependencies: UploadDependencies, kind: str, version: int, file_format: str = "csv"
 ) -> tuple[DatasetVersion, str]:
-    """A version of a kind and a pre-signed GET URL to it as CSV (neutralised), written
-    to the processed tier the first time it is asked for (versions never change)."""
+    """A version of a kind and a pre-signed GET URL to it as CSV (neutralised, written
+    to the processed tier the first time it is asked for: versions never change) or as
+    Parquet (the processed tier's typed rows; written now for a version loaded without
+    the upload path, such as by the CLI)."""
+    if file_format not in ("csv", "parquet"):
+        raise DatasetVersionNotFound(f"no {file_format!r} rendition; use csv or parquet")
     if kind not in STATIC_KINDS:
         raise DatasetVersionNotFound(f"unknown kind {kind!r}")
     with transaction(dependencies.engine) as connection:
@@ -312,6 +360,12 @@ def dataset_download_url(
         if row is None:
             raise DatasetVersionNotFound(f"{kind} has no version {version}")
         found = DatasetVersion(**row)
+        if file_format == "parquet":
+            key = processed_parquet_key(kind, found.id)
+            if dependencies.store.size(key) is None:
+                write_processed_parquet(connection, dependencies.store, found)
+            url = dependencies.store.presigned_get_url(key, dependencies.limits.url_expires_seconds)
+            return found, url
         key = dataset_export_key(kind, version)
         if dependencies.store.size(key) is None:
             content = csv_bytes(read_dataset(connection, found.id))
@@ -320,6 +374,17 @@ def dataset_download_url(
                 dependencies.store.put(key, content)
     url = dependencies.store.presigned_get_url(key, dependencies.limits.url_expires_seconds)
     return found, url
+
+
+def write_processed_parquet(
+    connection: Connection, store: ObjectStore, version: DatasetVersion
+) -> str:
+    """Write a version's typed rows (as ``read_dataset`` gives them: the validator's
+    schema, rows in key order) to the processed tier; the key. Replaces what is there:
+    the tier is derived from PostgreSQL, which is the truth."""
+    key = processed_parquet_key(version.kind, version.id)
+    store.put(key, parquet_bytes(read_dataset(connection, version.id)), overwrite=True)
+    return key
 
 
 # --- checks when the file lands ---------------------------------------------------------
@@ -365,8 +430,16 @@ def _load(connection: Connection, store: ObjectStore, upload: Upload) -> list[Ro
     try:
         with connection.begin_nested():
             version = load_dataset_version(
-                connection, upload.kind, result.table, file_name=name, sha256=upload.sha256
+                connection,
+                upload.kind,
+                result.table,
+                file_name=name,
+                sha256=upload.sha256,
+                valid_from=upload.valid_from,
+                valid_to=upload.valid_to,
             )
+            # before the commit: a committed version always has its processed Parquet
+            write_processed_parquet(connection, store, version)
     except DatasetLoadError as error:
         return [RowError(name, None, None, None, f"the database refused the rows: {error}")]
     connection.execute(
@@ -513,7 +586,8 @@ _VERSION_COLUMNS = (
 
 _SELECT_UPLOAD = (
     "SELECT u.id, u.kind, u.file_name, u.file_type, u.size_bytes, u.sha256, u.object_key, "
-    "u.status, u.created_by, u.created_at, u.finished_at, v.version AS dataset_version "
+    "u.status, u.created_by, u.created_at, u.finished_at, u.valid_from, u.valid_to, "
+    "v.version AS dataset_version "
     "FROM upload u LEFT JOIN dataset_version v ON v.id = u.dataset_version_id"
 )
 
@@ -536,12 +610,15 @@ def _insert_upload(
     sha256: str,
     object_key: str,
     created_by: str,
+    valid_from: date | None,
+    valid_to: date | None,
 ) -> None:
     connection.execute(
         text(
             "INSERT INTO upload (id, kind, file_name, file_type, size_bytes, sha256, "
-            "object_key, created_by) VALUES (:id, :kind, :file_name, :file_type, "
-            ":size_bytes, :sha256, :object_key, :created_by)"
+            "object_key, created_by, valid_from, valid_to) VALUES (:id, :kind, :file_name, "
+            ":file_type, :size_bytes, :sha256, :object_key, :created_by, :valid_from, "
+            ":valid_to)"
         ),
         {
             "id": _as_uuid(upload_id),
@@ -552,6 +629,8 @@ def _insert_upload(
             "sha256": sha256,
             "object_key": object_key,
             "created_by": created_by,
+            "valid_from": valid_from,
+            "valid_to": valid_to,
         },
     )
 
@@ -611,4 +690,6 @@ def _upload(row: RowMapping, errors: tuple[RowError, ...]) -> Upload:
         finished_at=row["finished_at"],
         dataset_version=row["dataset_version"],
         errors=errors,
+        valid_from=row["valid_from"],
+        valid_to=row["valid_to"],
     )

@@ -332,3 +332,85 @@ def _csv_parts(table: pa.Table, chunk_rows: int = _COPY_CHUNK_ROWS) -> Iterator[
             write_options=pa_csv.WriteOptions(include_header=False),
         )
         yield sink.getvalue()
+
+
+def version_in_force(bind: Engine | Connection, kind: str, as_of: date) -> DatasetVersion | None:
+    """The version of ``kind`` in force on ``as_of``: the one ``current_versions`` (and so
+    every calculation of a period starting that day) picks; None when no version's
+    validity covers the day."""
+    _static_format(kind)
+    return current_versions(bind, as_of=as_of).get(kind)
+
+
+def kind_versions(bind: Engine | Connection, kind: str) -> list[DatasetVersion]:
+    """Every version of ``kind``, oldest first (earlier versions stay readable)."""
+    _static_format(kind)
+    with transaction(bind) as connection:
+        rows = connection.execute(
+            text(
+                f"SELECT {_VERSION_COLUMNS} FROM dataset_version WHERE kind = :kind "
+                "ORDER BY version"
+            ),
+            {"kind": kind},
+        ).mappings()
+        return [_dataset_version(row) for row in rows]
+
+
+@dataclass(frozen=True)
+class StaleFootprint:
+    """A footprint whose run pinned a version of ``kind`` that is no longer the one in
+    force on its period's first day (``as_of``): recalculating would read another."""
+
+    footprint_id: int
+    item_id: str
+    site_id: str
+    period_label: str
+    run_id: int
+    kind: str
+    pinned_version: int | None  # None: the run had no version of the kind
+    superseding_version: int
+    superseding_valid_from: date | None
+    superseding_valid_to: date | None
+    as_of: date
+
+    @property
+    def reason(self) -> str:
+        in_force = f"(in force on {self.as_of.isoformat()})"
+        if self.pinned_version is None:
+            return (
+                f"{self.kind} version {self.superseding_version} {in_force} now applies; "
+                "the calculation had none"
+            )
+        return (
+            f"{self.kind} version {self.pinned_version} superseded by version "
+            f"{self.superseding_version} {in_force}"
+        )
+
+
+def stale_footprints(
+    bind: Engine | Connection, *, site_id: str | None = None, period_label: str | None = None
+) -> list[StaleFootprint]:
+    """Footprints of open periods (every period: there is no closing yet) that a dataset
+    version loaded after their calculation would change, one row per footprint and kind,
+    from the ``stale_footprint`` view (migration 0009); ordered by site, period, item,
+    kind."""
+    conditions = []
+    parameters: dict[str, str] = {}
+    if site_id is not None:
+        conditions.append("site_id = :site_id")
+        parameters["site_id"] = site_id
+    if period_label is not None:
+        conditions.append("period_label = :period_label")
+        parameters["period_label"] = period_label
+    where = f"WHERE {' AND '.join(conditions)} " if conditions else ""
+    with transaction(bind) as connection:
+        rows = connection.execute(
+            text(
+                "SELECT footprint_id, item_id, site_id, period_label, run_id, kind, "
+                "pinned_version, superseding_version, superseding_valid_from, "
+                "superseding_valid_to, as_of FROM stale_footprint "
+                f'{where}ORDER BY site_id, period_label, item_id COLLATE "C", kind'
+            ),
+            parameters,
+        ).mappings()
+        return [StaleFootprint(**row) for row in rows]
