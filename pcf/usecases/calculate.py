@@ -52,13 +52,26 @@ def calculate_site_period(
     day (the latest upload among them) and the telemetry store; stored with one audit
     record each."""
     settings = settings or MethodSettings()
-    # the site's time zone fixes the period; the period fixes which versions apply
+    # the site's time zone fixes the period; the period fixes which versions apply, and
+    # the sites version in force then must name the same time zone
     latest = current_versions(engine)
     if "sites" not in latest:
         raise MissingDatasetError("load these data sets first: sites")
-    sites = read_dataset(engine, latest["sites"].id)
-    period = month_period(period_label, site_row(sites, site_id)["time_zone"])
-    versions = current_versions(engine, as_of=period.first_day)
+    time_zone = site_row(read_dataset(engine, latest["sites"].id), site_id)["time_zone"]
+    for _ in range(2):
+        period = month_period(period_label, time_zone)
+        versions = current_versions(engine, as_of=period.first_day)
+        if "sites" not in versions:
+            break  # reported as missing below
+        in_force = site_row(read_dataset(engine, versions["sites"].id), site_id)["time_zone"]
+        if in_force == time_zone:
+            break
+        time_zone = in_force
+    else:
+        raise MissingDatasetError(
+            f"site {site_id}: the sites versions in force disagree on its time zone for "
+            f"{period_label}; load a sites version valid for the whole period"
+        )
     missing = [kind for kind in REQUIRED_KINDS if kind not in versions]
     if missing:
         raise MissingDatasetError(

@@ -124,3 +124,20 @@ def test_a_first_version_of_a_kind_the_run_lacked_is_stale(
     assert stale[0].reason == (
         "production_counts version 1 (in force on 2026-01-01) now applies; the calculation had none"
     )
+
+
+def test_the_period_follows_the_time_zone_of_the_sites_version_in_force(
+    db: Engine, worked_example: PostgresTelemetryStore
+) -> None:
+    # Given a later sites version, valid from March only, moving S1 to Chicago
+    chicago = worked_example_files()["sites"].replace(b"Europe/Berlin", b"America/Chicago")
+    load_static_files(db, {"sites": ("sites.csv", chicago)}, valid_from=date(2026, 3, 1))
+
+    # When January is calculated, the site is still in Berlin; March is in Chicago
+    january = calculate_site_period(db, worked_example, "S1", "2026-01")
+    march = calculate_site_period(db, worked_example, "S1", "2026-03")
+
+    assert january.period.time_zone == "Europe/Berlin"
+    assert january.dataset_versions["sites"].version == 1
+    assert march.period.time_zone == "America/Chicago"
+    assert march.dataset_versions["sites"].version == 2
