@@ -450,15 +450,20 @@ def _lines_that_may_be_in_a_cycle(parents: pa.Array, children: pa.Array) -> npt.
     """BOM lines left after repeatedly dropping lines into items that consume nothing and
     lines from items nothing consumes: every line of a cycle stays. Keeps find_cycles to
     the few suspect lines of a large BOM; one pass per BOM level."""
+    # Items as integer codes (a missing item is a code of its own, as is_in would match
+    # it), so each pass is a few numpy lookups rather than hashing every string again.
+    codes = pc.dictionary_encode(
+        pa.concat_arrays([parents, children]), null_encoding="encode"
+    ).indices.to_numpy()
+    parent_codes, child_codes = codes[: len(parents)], codes[len(parents) :]
+    item_count = int(codes.max()) + 1 if len(codes) else 0
     keep = np.ones(len(parents), dtype=np.bool_)
     while keep.any():
-        selection = pa.array(keep)
-        kept_parents, kept_children = pc.filter(parents, selection), pc.filter(children, selection)
-        narrowed = (
-            keep
-            & to_bool(pc.is_in(children, value_set=kept_parents))
-            & to_bool(pc.is_in(parents, value_set=kept_children))
-        )
+        is_kept_parent = np.zeros(item_count, dtype=np.bool_)
+        is_kept_parent[parent_codes[keep]] = True
+        is_kept_child = np.zeros(item_count, dtype=np.bool_)
+        is_kept_child[child_codes[keep]] = True
+        narrowed = keep & is_kept_parent[child_codes] & is_kept_child[parent_codes]
         if (narrowed == keep).all():
             break
         keep = narrowed
@@ -547,8 +552,13 @@ def referenced_kinds(file_format: FileFormat) -> tuple[str, ...]:
 
 def _lookup(values: pa.Array, table: pa.Table, key: str, field: str) -> pa.Array:
     """``field`` of the row of ``table`` whose ``key`` is each value (null if none)."""
+    return _lookups(values, table, key, field)[0]
+
+
+def _lookups(values: pa.Array, table: pa.Table, key: str, *fields: str) -> list[pa.Array]:
+    """``_lookup`` of several fields, finding each value's row once."""
     index = pc.index_in(values, value_set=as_array(table.column(key)))
-    return pc.take(as_array(table.column(field)), index)
+    return [pc.take(as_array(table.column(field)), index) for field in fields]
 
 
 def _item_type_errors(checked: CheckedTable, references: Mapping[str, pa.Table]) -> list[RowError]:
@@ -601,26 +611,34 @@ class _Conversion:
         return tail
 
 
+_PIECE_UNITS = pa.array(unit_symbols((Dimension.PIECE,)), pa.string())
+_MASS_UNITS = pa.array(unit_symbols((Dimension.MASS,)), pa.string())
+
+
+def _in(units: pa.Array, symbols: pa.Array) -> npt.NDArray[np.bool_]:
+    return to_bool(pc.is_in(units, value_set=symbols))
+
+
 def _conversion_to_items(
     units: pa.Array, item_ids: pa.Array, items: pa.Table, applies: npt.NDArray[np.bool_]
 ) -> _Conversion:
-    declared = _lookup(item_ids, items, "item_id", "declared_unit")
-    mass_per_piece = _lookup(item_ids, items, "item_id", "mass_per_piece_kg")
+    declared, mass_per_piece = _lookups(
+        item_ids, items, "item_id", "declared_unit", "mass_per_piece_kg"
+    )
     candidates = applies & to_bool(pc.is_valid(units)) & to_bool(pc.is_valid(declared))
     unconvertible = np.zeros(len(units), dtype=np.bool_)
     missing = np.zeros(len(units), dtype=np.bool_)
     if candidates.any():
         selection = pa.array(candidates)
-        sources = pc.filter(units, selection).to_numpy(zero_copy_only=False)
-        targets = pc.filter(declared, selection).to_numpy(zero_copy_only=False)
+        source_units, target_units = pc.filter(units, selection), pc.filter(declared, selection)
         masses = pc.fill_null(pc.filter(mass_per_piece, selection), np.nan).to_numpy()
-        _, unconvertible[candidates] = quantity_factors(sources, targets, masses)
-        crossing = np.array(
-            [
-                {dimension_of(source), dimension_of(target)} == {Dimension.PIECE, Dimension.MASS}
-                for source, target in zip(sources.tolist(), targets.tolist(), strict=True)
-            ],
-            dtype=np.bool_,
+        _, unconvertible[candidates] = quantity_factors(
+            source_units.to_numpy(zero_copy_only=False),
+            target_units.to_numpy(zero_copy_only=False),
+            masses,
+        )
+        crossing = (_in(source_units, _PIECE_UNITS) & _in(target_units, _MASS_UNITS)) | (
+            _in(source_units, _MASS_UNITS) & _in(target_units, _PIECE_UNITS)
         )
         missing[candidates] = crossing & np.isnan(masses)
     return _Conversion(unconvertible, declared, missing & unconvertible)
