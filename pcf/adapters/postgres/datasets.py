@@ -233,6 +233,10 @@ def _copy_in(
     """COPY the rows into ``table_name`` tagged with ``version_id``, in CSV written by
     pyarrow: strings are always quoted, nulls are empty and unquoted, which is exactly
     how PostgreSQL's CSV format tells an empty string from NULL."""
+    # in key order: the primary key index is then built by appending (COPY of a million
+    # BOM lines in file order took 13.8 s, in key order 10.7 s); reads sort by key anyway
+    if file_format.key:
+        table = table.sort_by([(name, "ascending") for name in file_format.key])
     tagged = table.add_column(
         0, "dataset_version_id", pa.array(np.full(table.num_rows, version_id, dtype=np.int64))
     )
