@@ -16,7 +16,7 @@ holds the two to that).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from operator import attrgetter
 from typing import Any, Protocol, runtime_checkable
 
@@ -93,15 +93,6 @@ class WindowTableWriter(Protocol):
     the same meaning as ``TelemetryStore.write_windows`` of its rows."""
 
     def write_window_table(self, table: pa.Table) -> WriteOutcome: ...
-
-
-@runtime_checkable
-class WindowStreamWriter(Protocol):
-    """A telemetry store that writes a batch while its parts are still being decoded
-    (each part a table, ``WINDOW_TABLE_SCHEMA``); an exception from ``tables`` aborts
-    the write and propagates."""
-
-    def write_window_stream(self, tables: Iterable[pa.Table]) -> WriteOutcome: ...
 
 
 def decode_payloads(payloads: Sequence[bytes]) -> pa.Table | None:

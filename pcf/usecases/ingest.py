@@ -40,9 +40,8 @@ from __future__ import annotations
 
 import binascii
 import os
-from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -77,7 +76,6 @@ from pcf.adapters.postgres.connection import create_engine
 from pcf.adapters.postgres.telemetry_store import PostgresTelemetryStore
 from pcf.core.telemetry import TelemetryStore, WriteOutcome
 from pcf.formats.telemetry_batch import (
-    WindowStreamWriter,
     WindowTableWriter,
     decode_payloads,
     epoch_seconds,
@@ -91,9 +89,6 @@ FIREHOSE_ARCHIVE_SCHEME = "firehose:"
 NOTHING_WRITTEN = WriteOutcome(inserted=0, replaced=0, ignored=0)
 SECONDS_PER_DAY = 86_400
 EPOCH_DAY = date(1970, 1, 1)
-# records decoded per part of a streamed batch: small enough that the store has work
-# while the next part is decoded, large enough that per-part costs stay small
-STREAM_PART_RECORDS = 1000
 
 
 class RecordStatus(StrEnum):
@@ -150,13 +145,7 @@ def ingest_records(
     """
     if sequence_numbers is not None and len(sequence_numbers) != len(payloads):
         raise ValueError(f"{len(sequence_numbers)} sequence numbers for {len(payloads)} payloads")
-    if isinstance(store, WindowStreamWriter):
-        streamed = _ingest_streamed(payloads, store, archive)
-        if streamed is not None:
-            return streamed
-        table = None  # a part was not in the edge's form: record by record
-    else:
-        table = decode_payloads(payloads)
+    table = decode_payloads(payloads)
     if table is not None:  # the whole batch is valid and in the edge's form: the fast path
         written, failure = _store_and_archive(
             store, table, archive, _payload_lines_by_day(payloads, table)
@@ -199,45 +188,6 @@ def ingest_records(
             for position, _ in valid:
                 outcomes[position] = failure
     return IngestReport(outcomes=tuple(outcomes), written=written)
-
-
-class _NotInEdgeForm(Exception):
-    """A part of the batch the fast path does not take."""
-
-
-def _ingest_streamed(
-    payloads: Sequence[bytes], store: WindowStreamWriter, archive: RawArchive
-) -> IngestReport | None:
-    """The fast path, pipelined: the batch is decoded a part at a time while the store
-    writes the parts before (PostgreSQL works on one while Python decodes the next).
-    None when a part is not in the edge's form: nothing was stored or archived."""
-    lines_by_day: dict[date, list[bytes]] = defaultdict(list)
-    archiving: list[Future[None]] = []
-
-    def parts() -> Iterator[pa.Table]:
-        for start in range(0, len(payloads), STREAM_PART_RECORDS):
-            part = payloads[start : start + STREAM_PART_RECORDS]
-            table = decode_payloads(part)
-            if table is None:
-                raise _NotInEdgeForm
-            for day, lines in _payload_lines_by_day(part, table).items():
-                lines_by_day[day].extend(lines)
-            yield table
-        # every part decoded: the archive writes while the store finishes
-        archiving.append(_archive_worker().submit(archive.append_lines, lines_by_day))
-
-    written = NOTHING_WRITTEN
-    try:
-        written = store.write_window_stream(parts())
-    except _NotInEdgeForm:
-        return None
-    except Exception as error:  # any store error: the records are delivered again
-        store_failure: RecordOutcome | None = _failure("telemetry store write", error)
-    else:
-        store_failure = None
-    archive_failure = _attempt("raw archive", archiving[0].result) if archiving else None
-    outcome = store_failure or archive_failure or RecordOutcome(RecordStatus.STORED)
-    return IngestReport(outcomes=(outcome,) * len(payloads), written=written)
 
 
 def _store_and_archive(

@@ -4,7 +4,7 @@ canonical unit of its dimension, and exact per-meter period totals."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -18,7 +18,7 @@ import pyarrow.csv as pa_csv
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from pcf.adapters.postgres.connection import CopySource, dbapi_cursor, transaction
+from pcf.adapters.postgres.connection import dbapi_cursor, transaction
 from pcf.core.telemetry import MeterPeriodTotal, TelemetryWindow, WriteOutcome
 from pcf.core.units import CANONICAL_UNIT, conversion_factors, dimension_of
 from pcf.formats.definitions import MeterQuantity
@@ -168,60 +168,6 @@ class PostgresTelemetryStore:
             inserted=inserted, replaced=replaced, ignored=table.num_rows - inserted - replaced
         )
 
-    def write_window_stream(self, tables: Iterable[pa.Table]) -> WriteOutcome:
-        """``write_window_table`` of the tables' rows together, while they are still
-        being made: each table's rows are COPYed as soon as it comes, so the server
-        stores one part while the caller decodes the next (two processes, two cores).
-
-        This works when every window is new and every month's partition is known; the
-        rows go in with one COPY and one transaction. Otherwise (a window stored before,
-        the same window twice, a new month) that transaction is rolled back and all the
-        rows go through ``write_window_table``. An exception raised by ``tables`` (the
-        caller found a part it cannot give) rolls the write back and propagates."""
-        taken: list[pa.Table] = []
-        try:
-            return self._copy_stream(tables, taken)
-        except _CannotStream:
-            taken.extend(tables)  # what was not read yet
-            return self.write_window_table(pa.concat_tables(taken))
-
-    def _copy_stream(self, tables: Iterable[pa.Table], taken: list[pa.Table]) -> WriteOutcome:
-        pending: list[tuple[list[str], list[int]]] = []
-        stored = 0
-
-        def csv_parts() -> Iterator[bytes]:
-            nonlocal stored
-            for table in tables:
-                taken.append(table)
-                latest = _latest_per_window(table)
-                starts = epoch_seconds(latest.column("window_start"))
-                if _months(starts) - self._months_with_partitions:
-                    raise _CannotStream("a month without a known partition")
-                pending.append(_pending_rollup_hours(latest.column("meter_id"), starts))
-                stored += latest.num_rows
-                yield _copy_csv(latest)
-
-        with transaction(self._engine) as connection:
-            cursor = dbapi_cursor(connection)
-            try:
-                stream = CopySource(csv_parts())
-                try:
-                    cursor.copy_expert(_COPY_NEW, stream, _COPY_READ_SIZE)
-                except psycopg2.errors.UniqueViolation as error:
-                    raise _CannotStream("a window is stored already") from error
-                except psycopg2.Error:
-                    # psycopg2 cancels the COPY when a read raises and reports that
-                    # instead: the parts' own exception is what happened
-                    if stream.error is not None:
-                        raise stream.error from None
-                    raise
-                for meters, hours in pending:
-                    cursor.execute(_MARK_ROLLUPS_PENDING, (meters, hours))
-            finally:
-                cursor.close()
-        received = sum(table.num_rows for table in taken)
-        return WriteOutcome(inserted=stored, replaced=0, ignored=received - stored)
-
     def _ensure_partitions(self, starts: npt.NDArray[np.int64]) -> None:
         months = _months(starts) - self._months_with_partitions
         if not months:
@@ -294,14 +240,6 @@ class PostgresTelemetryStore:
             )
             for row in rows
         ]
-
-
-class _CannotStream(Exception):
-    """The rows cannot go in with one streamed COPY; they take the table path."""
-
-
-# bytes psycopg2 asks of the stream per read: a part of ~1,000 rows is about 150 kB
-_COPY_READ_SIZE = 1 << 20
 
 
 def _months(starts: npt.NDArray[np.int64]) -> set[datetime]:

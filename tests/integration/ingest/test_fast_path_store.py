@@ -1,6 +1,7 @@
-"""The ingest's pipelined fast path on the real PostgreSQL store: parts are COPYed while
-later parts are decoded, and every way out of it leaves the same windows as the plain
-path."""
+"""The ingest's fast path on the real PostgreSQL store (a batch decoded as a whole and
+COPYed in one statement), and every way out of it (a window stored before, the same
+window twice, a malformed record, a new month) leaving the windows the record-by-record
+path would."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from datetime import UTC, datetime
 import pytest
 
 from pcf.adapters.dead_letter import InMemoryDeadLetters
+from pcf.adapters.postgres import telemetry_store
 from pcf.adapters.postgres.telemetry_store import PostgresTelemetryStore
 from pcf.core.telemetry import WriteOutcome
-from pcf.usecases import ingest
 from pcf.usecases.ingest import RecordStatus, ingest_records
 from tests.unit.ingest.builders import ListArchive, record
 
@@ -20,16 +21,10 @@ pytestmark = pytest.mark.integration
 JANUARY = (datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 2, 1, tzinfo=UTC))
 
 
-@pytest.fixture(autouse=True)
-def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Parts of two records, so a batch of a few records is several parts."""
-    monkeypatch.setattr(ingest, "STREAM_PART_RECORDS", 2)
-
-
 @pytest.fixture
 def january_store(store: PostgresTelemetryStore) -> PostgresTelemetryStore:
-    """The store once it has written a January window (of another meter): it knows
-    January's partition, so a January batch can stream."""
+    """The store once it has written a January window (of another meter): January's
+    partition exists and the store knows it."""
     store.write_windows([record(0, meter_id="M0-E").to_window()])
     return store
 
@@ -38,12 +33,12 @@ def totals(store: PostgresTelemetryStore) -> dict[str, object]:
     return {t.meter_id: t.total for t in store.meter_period_totals("S1", *JANUARY)}
 
 
-def test_a_batch_of_new_windows_is_stored_part_by_part(
+def test_a_batch_of_new_windows_is_stored_with_one_copy(
     january_store: PostgresTelemetryStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = january_store
-    # the table path (the fallback) must not be needed
-    monkeypatch.setattr(PostgresTelemetryStore, "write_window_table", None)
+    # the merge (the way out) would fail: the batch must go in with the COPY alone
+    monkeypatch.setattr(telemetry_store, "_STAGE", "SELECT 1 / 0")
     archive = ListArchive()
     payloads = [record(minute, value=0.5).to_json_bytes() for minute in range(5)]
 
@@ -82,18 +77,18 @@ def test_the_same_window_twice_in_a_batch_counts_once(
     assert str(totals(store)["M1-E"]) == "1.5"
 
 
-def test_a_malformed_record_in_a_later_part_rolls_back_the_parts_copied_before_it(
+def test_a_malformed_record_sends_the_batch_record_by_record(
     january_store: PostgresTelemetryStore,
 ) -> None:
     store = january_store
-    # Given four good records (two parts already COPYed) then a malformed one
+    # Given four good records then a malformed one
     payloads = [record(minute, value=0.5).to_json_bytes() for minute in range(4)]
     letters = InMemoryDeadLetters()
 
     report = ingest_records([*payloads, b'{"meter_id": "M1-E"}'], store, ListArchive(), letters)
 
     # Then the batch went record by record: the good ones stored once, the bad one
-    # dead-lettered, nothing of the aborted COPY left behind
+    # dead-lettered
     assert report.count(RecordStatus.STORED) == 4
     assert report.count(RecordStatus.DEAD_LETTERED) == 1
     assert report.written == WriteOutcome(inserted=4, replaced=0, ignored=0)
