@@ -20,11 +20,11 @@ run, outside the timer; both month partitions exist throughout):
 - ingest: every event through ``handle_kinesis_batch`` with real dependencies:
   ``PostgresTelemetryStore``, a ``FolderArchive`` in a temporary folder (one fsynced file
   per batch and day, written in the archive thread while the store writes) and
-  ``InMemoryDeadLetters``. That is base64 decoding; the batch decoded and checked 1,000
-  records at a time (the fast path: every record is in the edge's form) while the store
-  COPYs the parts already decoded (latest revision per window, canonical units, CSV; one
-  COPY and one transaction per event, as in Lambda); rollup-pending marks, commit; the
-  raw archive; the response, logs and metrics.
+  ``InMemoryDeadLetters``. That is base64 decoding; the batch decoded and checked as a
+  whole (the fast path: every record is in the edge's form); the store write (latest
+  revision per window, canonical units, CSV, one COPY in a savepoint, rollup-pending
+  marks, commit; one transaction per event, as in Lambda); the raw archive, written in
+  its thread while the store writes; the response, logs and metrics.
 - ingest, no-op archive: the same with an archive that does nothing, so the store path
   alone is visible.
 - ingest, events of 500: the first line with Lambda's default batch size, for reference.
@@ -413,14 +413,14 @@ def profile_ingest(
     stage_functions = [
         ("  base64 decode", "~", "<built-in method binascii.a2b_base64>"),
         ("  ingest_records", "usecases/ingest.py", "ingest_records"),
-        ("    store.write_window_stream", "telemetry_store.py", "write_window_stream"),
-        ("      copy_expert (COPY, parts made inside)", "~", f"<method 'copy_expert' of '{cursor}"),
-        ("        decode_payloads", "telemetry_batch.py", "decode_payloads"),
-        ("        _latest_per_window", "telemetry_store.py", "_latest_per_window"),
-        ("        _copy_csv", "telemetry_store.py", "_copy_csv"),
+        ("    decode_payloads (fast path)", "telemetry_batch.py", "decode_payloads"),
+        ("    pydantic model_validate_json (slow path)", "pydantic/main.py", "model_validate_json"),
+        ("    store.write_window_table", "telemetry_store.py", "write_window_table"),
+        ("      _latest_per_window", "telemetry_store.py", "_latest_per_window"),
+        ("      _copy_csv", "telemetry_store.py", "_copy_csv"),
+        ("      cursor.copy_expert (COPY)", "~", f"<method 'copy_expert' of '{cursor}"),
         ("      cursor.execute (SQL)", "~", f"<method 'execute' of '{cursor}"),
         ("      commit", "~", "<method 'commit' of 'psycopg2.extensions.connection' objects>"),
-        ("    pydantic model_validate_json (slow path)", "pydantic/main.py", "model_validate_json"),
         ("    waiting for the archive thread", "_base.py", "result"),
         ("  process_partial_response (Powertools)", "decorators.py", "process_partial_response"),
         ("  _publish (logs, metrics)", "usecases/ingest.py", "_publish"),
