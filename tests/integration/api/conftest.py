@@ -12,12 +12,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
+import requests
+from moto import mock_aws
 from sqlalchemy.engine import Engine
 
 from pcf.api.auth import Role
 from pcf.api.local_server import LocalServer
-from pcf.usecases.uploads import UploadLimits
+from pcf.usecases.uploads import UploadDependencies, UploadLimits, create_upload
 
 MAX_UPLOAD_BYTES = 16 * 1024
 
@@ -109,3 +112,36 @@ def server(db: Engine, objects_dir: Path) -> Iterator[LocalServer]:
 @pytest.fixture
 def client(server: LocalServer) -> Client:
     return Client(server)
+
+
+BUCKET = "pcf-data-lake"
+
+
+@pytest.fixture
+def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "eu-central-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        client = boto3.client("s3", region_name="eu-central-1")
+        client.create_bucket(
+            Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"}
+        )
+        yield client
+
+
+def upload_via_presigned_url(dependencies: UploadDependencies, data: bytes) -> str:
+    created = create_upload(
+        dependencies,
+        kind="technology_factors",
+        file_name="factors.csv",
+        size_bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        created_by="alice",
+    )
+    assert created.upload_url is not None
+    assert requests.put(created.upload_url, data=data, timeout=10).status_code == 200
+    return created.upload.object_key

@@ -3,58 +3,20 @@ acceptance and quarantine by key."""
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-import requests
-from moto import mock_aws
 from sqlalchemy.engine import Engine
 
 from pcf.adapters.object_store import S3ObjectStore
 from pcf.usecases.uploads import (
     UploadDependencies,
     UploadStatus,
-    create_upload,
     process_landed_object,
 )
-from tests.integration.api.conftest import TECHNOLOGY_FACTORS
+from tests.integration.api.conftest import BUCKET, TECHNOLOGY_FACTORS, upload_via_presigned_url
 
 pytestmark = pytest.mark.integration
-
-BUCKET = "pcf-data-lake"
-
-
-@pytest.fixture
-def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "eu-central-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    with mock_aws():
-        client = boto3.client("s3", region_name="eu-central-1")
-        client.create_bucket(
-            Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"}
-        )
-        yield client
-
-
-def upload_via_presigned_url(dependencies: UploadDependencies, data: bytes) -> str:
-    created = create_upload(
-        dependencies,
-        kind="technology_factors",
-        file_name="factors.csv",
-        size_bytes=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        created_by="alice",
-    )
-    assert created.upload_url is not None
-    assert requests.put(created.upload_url, data=data, timeout=10).status_code == 200
-    return created.upload.object_key
 
 
 def test_a_valid_file_on_s3_is_loaded_and_stays_in_the_raw_tier(db: Engine, s3: Any) -> None:

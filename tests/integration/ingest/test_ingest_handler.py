@@ -4,13 +4,11 @@ archive and SQS dead letters (moto), under duplicates, shuffling and failures.""
 from __future__ import annotations
 
 import base64
-import importlib.util
 import json
 import random
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
-from types import ModuleType
 
 import boto3
 import pytest
@@ -40,10 +38,9 @@ from tests.integration.ingest.kinesis_events import (
     failed_sequence_numbers,
 )
 from tests.integration.ingest.lambda_runs import PartWayFailingStore, deliver_stream
+from tests.lambda_entry_points import load_handler_module
 
 pytestmark = pytest.mark.integration
-
-HANDLER_FILE = Path(__file__).parents[3] / "lambdas" / "ingest" / "handler.py"
 
 
 class FlakyArchive(FolderArchive):
@@ -151,15 +148,6 @@ def test_an_archive_failure_is_retried_and_counts_nothing_twice(
     assert archived == {archive_line(TelemetryWindowRecord.model_validate_json(d)) for d in valid}
 
 
-def load_handler_module() -> ModuleType:
-    """lambdas/ingest/handler.py imported as Lambda does at a cold start."""
-    spec = importlib.util.spec_from_file_location("ingest_handler", HANDLER_FILE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_the_lambda_entry_point_archives_to_firehose_and_dead_letters_to_sqs(
     stream: KinesisStream,
     dead_letter_queue: str,
@@ -181,7 +169,7 @@ def test_the_lambda_entry_point_archives_to_firehose_and_dead_letters_to_sqs(
     monkeypatch.setenv("DATABASE_URL", db.url.render_as_string(hide_password=False))
     monkeypatch.setenv("DEAD_LETTER_QUEUE_URL", dead_letter_queue)
     monkeypatch.setenv("ARCHIVE", "firehose:pcf-raw")
-    handler = load_handler_module()
+    handler = load_handler_module("ingest")
     truth = ground_truth(seed=5)
     stream.put([(r.to_json_bytes(), r.meter_id) for r in truth.records] + [(b"{}", "M9-E")])
 

@@ -1,0 +1,110 @@
+"""The upload Lambdas as deployed: ``lambdas/upload_validation/handler.py`` on an S3
+ObjectCreated event and ``lambdas/api/handler.py`` on API Gateway REST events carrying the
+Cognito authorizer's claims, against S3 (moto) and the real PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from pcf.adapters.object_store import S3ObjectStore
+from pcf.usecases.uploads import UploadDependencies, UploadStatus, read_upload, upload_id_of_key
+from tests.integration.api.conftest import BUCKET, TECHNOLOGY_FACTORS, upload_via_presigned_url
+from tests.integration.ingest.kinesis_events import FakeLambdaContext
+from tests.lambda_entry_points import load_handler_module
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def cloud_environment(db: Engine, s3: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", db.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("OBJECT_STORE_BUCKET", BUCKET)
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "pcf")
+
+
+def s3_event(key: str, size: int) -> dict[str, Any]:
+    return {
+        "Records": [
+            {
+                "eventVersion": "2.1",
+                "eventSource": "aws:s3",
+                "awsRegion": "eu-central-1",
+                "eventTime": "2026-11-22T10:00:00.000Z",
+                "eventName": "ObjectCreated:Put",
+                "s3": {
+                    "s3SchemaVersion": "1.0",
+                    "bucket": {"name": BUCKET, "arn": f"arn:aws:s3:::{BUCKET}"},
+                    "object": {"key": key, "size": size, "eTag": "0", "sequencer": "0"},
+                },
+            }
+        ]
+    }
+
+
+def rest_event(path: str, claims: dict[str, str] | None) -> dict[str, Any]:
+    """A REST API proxy event as API Gateway sends it after its Cognito authorizer."""
+    context: dict[str, Any] = {
+        "resourcePath": path,
+        "httpMethod": "GET",
+        "path": f"/prod{path}",
+        "stage": "prod",
+        "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+        "identity": {"sourceIp": "192.0.2.10"},
+    }
+    if claims is not None:
+        context["authorizer"] = {"claims": claims}
+    return {
+        "resource": path,
+        "path": path,
+        "httpMethod": "GET",
+        "headers": {"Accept": "application/json"},
+        "multiValueHeaders": {"Accept": ["application/json"]},
+        "queryStringParameters": None,
+        "multiValueQueryStringParameters": None,
+        "pathParameters": None,
+        "stageVariables": None,
+        "requestContext": context,
+        "body": None,
+        "isBase64Encoded": False,
+    }
+
+
+def test_the_s3_event_handler_validates_and_loads_a_landed_upload(
+    db: Engine, s3: Any, cloud_environment: None
+) -> None:
+    key = upload_via_presigned_url(
+        UploadDependencies(db, S3ObjectStore(s3, BUCKET)), TECHNOLOGY_FACTORS
+    )
+    handler = load_handler_module("upload_validation")
+
+    handler.lambda_handler(s3_event(key, len(TECHNOLOGY_FACTORS)), FakeLambdaContext())
+    handler.lambda_handler(s3_event("raw/other/thing.csv", 1), FakeLambdaContext())  # ignored
+
+    upload_id = upload_id_of_key(key)
+    assert upload_id is not None
+    upload = read_upload(db, upload_id)
+    assert upload.status is UploadStatus.ACCEPTED
+    assert upload.dataset_version == 1
+
+
+def test_the_api_handler_serves_callers_the_cognito_authorizer_verified(
+    cloud_environment: None,
+) -> None:
+    handler = load_handler_module("api")
+
+    sme = handler.lambda_handler(
+        rest_event("/datasets", {"sub": "alice", "cognito:groups": "sme"}), FakeLambdaContext()
+    )
+    anonymous = handler.lambda_handler(rest_event("/datasets", None), FakeLambdaContext())
+    partner = handler.lambda_handler(
+        rest_event("/datasets", {"sub": "acme", "cognito:groups": "partner"}), FakeLambdaContext()
+    )
+
+    assert sme["statusCode"] == 200
+    assert "technology_factors" in {d["kind"] for d in json.loads(sme["body"])["datasets"]}
+    assert anonymous["statusCode"] == 401
+    assert partner["statusCode"] == 403
