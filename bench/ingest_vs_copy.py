@@ -79,6 +79,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from profiling import cumulative, print_top_functions
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
@@ -400,15 +401,6 @@ def profile_ingest(
     entries: dict[tuple[str, int, str], Any] = stats.stats  # type: ignore[attr-defined]
     records = sum(len(event["Records"]) for event in events)
 
-    def cumulative(file_end: str, name: str) -> float:
-        """Cumulative seconds of the function (summed over same-named matches, without
-        double counting recursion: cProfile's cumtime already excludes it)."""
-        return sum(
-            value[3]
-            for (file, _, function), value in entries.items()
-            if function == name and file.endswith(file_end)
-        )
-
     cursor = "psycopg2.extensions.cursor' objects>"
     stage_functions = [
         ("  base64 decode", "~", "<built-in method binascii.a2b_base64>"),
@@ -425,13 +417,13 @@ def profile_ingest(
         ("  process_partial_response (Powertools)", "decorators.py", "process_partial_response"),
         ("  _publish (logs, metrics)", "usecases/ingest.py", "_publish"),
     ]
-    total = cumulative("usecases/ingest.py", "handle_kinesis_batch")
+    total = cumulative(entries, "usecases/ingest.py", "handle_kinesis_batch")
     stages = [("handle_kinesis_batch (everything)", total)]
     for label, file_end, name in stage_functions:
         if label:
-            stages.append((label, cumulative(file_end, name)))
+            stages.append((label, cumulative(entries, file_end, name)))
         else:  # adds to the stage above
-            stages[-1] = (stages[-1][0], stages[-1][1] + cumulative(file_end, name))
+            stages[-1] = (stages[-1][0], stages[-1][1] + cumulative(entries, file_end, name))
     print(
         f"\nprofile: one ingest run under cProfile, {records:,} records, "
         f"{total:.2f} s in the handler"
@@ -440,12 +432,7 @@ def profile_ingest(
     print(f"  {'stage':45s} {'seconds':>8s} {'share':>6s} {'us/record':>10s}")
     for name, seconds in stages:
         print(f"  {name:45s} {seconds:8.2f} {seconds / total:6.1%} {seconds / records * 1e6:10.1f}")
-    print("\n  top 15 functions by own time:")
-    print(f"  {'own s':>7s} {'cum s':>7s} {'calls':>9s}  function")
-    top = sorted(entries.items(), key=lambda item: item[1][2], reverse=True)[:15]
-    for (file, line, function), (_, calls, own, cum, _) in top:
-        where = function if file == "~" else f"{function} ({Path(file).name}:{line})"
-        print(f"  {own:7.2f} {cum:7.2f} {calls:9,d}  {where}")
+    print_top_functions(entries, 15)
 
 
 # --- main ------------------------------------------------------------------------------

@@ -72,6 +72,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
+from profiling import cumulative, print_top_functions
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
@@ -419,26 +420,14 @@ def profile(engine: Engine, kind: str, file_name: str, data: bytes, rows: int) -
     stats = pstats.Stats(profiler)
     entries: dict[tuple[str, int, str], Any] = stats.stats  # type: ignore[attr-defined]
 
-    def cumulative(file_end: str, name: str) -> float:
-        return sum(
-            value[3]
-            for (file, _, function), value in entries.items()
-            if (name in function if file == "~" else function == name) and file.endswith(file_end)
-        )
-
-    total = cumulative("load_vs_copy.py", "validate_and_load")
+    total = cumulative(entries, "load_vs_copy.py", "validate_and_load")
     print(f"\nprofile of {file_name}: validate + load once under cProfile, {total:.2f} s")
     print("  (cProfile slows Python code, not the server or Arrow: shares are indicative)")
     print(f"  {'stage':42s} {'seconds':>8s} {'share':>6s} {'us/row':>7s}")
     for label, file_end, name in STAGES:
-        seconds = cumulative(file_end, name)
+        seconds = cumulative(entries, file_end, name)
         print(f"  {label:42s} {seconds:8.2f} {seconds / total:6.1%} {seconds / rows * 1e6:7.2f}")
-    print("\n  top 12 functions by own time:")
-    print(f"  {'own s':>7s} {'cum s':>7s} {'calls':>9s}  function")
-    top = sorted(entries.items(), key=lambda item: item[1][2], reverse=True)[:12]
-    for (file, line, function), (_, calls, own, cum, _) in top:
-        where = function if file == "~" else f"{function} ({Path(file).name}:{line})"
-        print(f"  {own:7.2f} {cum:7.2f} {calls:9,d}  {where}")
+    print_top_functions(entries, 12)
 
 
 # --- main ------------------------------------------------------------------------------

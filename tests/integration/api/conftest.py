@@ -15,12 +15,12 @@ from typing import Any
 import boto3
 import pytest
 import requests
-from moto import mock_aws
 from sqlalchemy.engine import Engine
 
 from pcf.api.auth import Role
 from pcf.api.local_server import LocalServer
 from pcf.usecases.uploads import UploadDependencies, UploadLimits, create_upload
+from tests.moto_aws import mocked_aws
 
 MAX_UPLOAD_BYTES = 16 * 1024
 
@@ -119,13 +119,7 @@ BUCKET = "pcf-data-lake"
 
 @pytest.fixture
 def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "eu-central-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    with mock_aws():
+    with mocked_aws(monkeypatch, "eu-central-1"):
         client = boto3.client("s3", region_name="eu-central-1")
         client.create_bucket(
             Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"}

@@ -12,7 +12,6 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 from sqlalchemy.engine import Engine
 
 from pcf.adapters.postgres.telemetry_store import PostgresTelemetryStore
@@ -21,6 +20,7 @@ from pcf.formats.definitions import MeterQuantity
 from pcf.formats.telemetry_record import TelemetryWindowRecord
 from pcf.observability import metrics
 from tests.integration.ingest.kinesis_events import REGION, KinesisStream
+from tests.moto_aws import mocked_aws
 from tests.unit.ingest.builders import MIDNIGHT, record
 
 # Two hours around midnight UTC, so the raw archive gets two date partitions.
@@ -105,14 +105,7 @@ def fresh_metrics() -> Iterator[None]:
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Every boto3 client in the test talks to moto."""
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
-    with mock_aws():
+    with mocked_aws(monkeypatch, REGION):
         yield
 
 

@@ -7,21 +7,14 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
+from tests.moto_aws import mocked_aws
 from tests.unit.timestream.timestream_fakes import DATABASE, REGION, TABLE
 
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
-    with mock_aws():
+    with mocked_aws(monkeypatch, REGION):
         yield
 
 
