@@ -7,6 +7,10 @@ machine, over the standard library's HTTP server.
   upload's status is final. A GET returns the object.
 - everything else is turned into the API Gateway (REST) event the Lambda would get and
   handed to the same resolver (``pcf.api.routes.build_api``); its answer is written back.
+  PACT paths (``/3/...``, ``/auth/token``, ``/.well-known/...``) go to the PACT resolver
+  (``pcf.pact.routes.build_pact_api``), which refuses them unless the server runs TLS.
+- with ``tls`` the server speaks HTTPS only; the event's ``X-Forwarded-Proto`` says which
+  (set here, as API Gateway does, never taken from the client).
 
 The resolver keeps the current request on itself, so requests go through it one at a
 time (a lock); object PUTs and GETs run in parallel.
@@ -43,6 +47,9 @@ from pcf.adapters.object_store import (
 from pcf.api.auth import LocalTokens, local_authenticator
 from pcf.api.routes import ApiDependencies, build_api
 from pcf.observability import logger
+from pcf.pact.routes import build_pact_api, is_pact_path
+from pcf.pact.settings import PactSettings, local_pact_dependencies
+from pcf.pact.tls import TlsFiles
 from pcf.usecases.uploads import UploadDependencies, UploadLimits, process_landed_object
 
 DEFAULT_OBJECTS_DIR = Path("var/objects")
@@ -78,17 +85,28 @@ class LocalServer:
         port: int = 8080,
         limits: UploadLimits | None = None,
         public_url: str | None = None,
+        tls: TlsFiles | None = None,
+        pact: PactSettings | None = None,
     ) -> None:
         self.http = ThreadingHTTPServer((host, port), _RequestHandler)
         self.http.daemon_threads = True
+        self.scheme = "https" if tls is not None else "http"
+        if tls is not None:
+            # the handshake happens in the request's thread, not in the accept loop
+            self.http.socket = tls.server_context().wrap_socket(
+                self.http.socket, server_side=True, do_handshake_on_connect=False
+            )
         bound_host, bound_port = self.http.server_address[:2]
-        self.url = public_url or f"http://{_host_text(bound_host)}:{bound_port}"
+        self.url = public_url or f"{self.scheme}://{_host_text(bound_host)}:{bound_port}"
         self.tokens = local_tokens(secret)
         self.store = FolderObjectStore(
             objects_dir, UrlSigner(_derived_key(secret, "object-urls")), self.url
         )
         self.uploads = UploadDependencies(engine, self.store, limits or UploadLimits())
         self.api = build_api(ApiDependencies(self.uploads, local_authenticator(self.tokens)))
+        self.pact_api = build_pact_api(
+            local_pact_dependencies(engine, self.tokens, pact or PactSettings())
+        )
         self.api_lock = threading.Lock()
         setattr(self.http, "local_server", self)  # noqa: B010 - read by the request handler
 
@@ -114,10 +132,11 @@ class LocalServer:
             thread.join()
 
     def handle_api(self, request: _RequestHandler, body: bytes) -> None:
-        event = _api_gateway_event(request, body)
+        event = _api_gateway_event(request, body, self.scheme)
+        resolver = self.pact_api if is_pact_path(event["path"]) else self.api
         with self.api_lock:
             context = cast(LambdaContext, _LocalContext(aws_request_id=uuid.uuid4().hex))
-            response = self.api.resolve(event, context)
+            response = resolver.resolve(event, context)
         content = response.get("body") or ""
         data = base64.b64decode(content) if response.get("isBase64Encoded") else content.encode()
         request.send_response(int(response["statusCode"]))
@@ -249,13 +268,15 @@ class _RequestHandler(BaseHTTPRequestHandler):
         logger.debug("request", method=self.command, path=path, status=str(code))
 
 
-def _api_gateway_event(request: _RequestHandler, body: bytes) -> dict[str, Any]:
-    """The API Gateway REST (v1 proxy) event for a request."""
+def _api_gateway_event(request: _RequestHandler, body: bytes, scheme: str) -> dict[str, Any]:
+    """The API Gateway REST (v1 proxy) event for a request that came over ``scheme``."""
     parsed = urllib.parse.urlsplit(request.path)
     path = urllib.parse.unquote(parsed.path) or "/"
     multi_headers: dict[str, list[str]] = {}
     for name, value in request.headers.items():
-        multi_headers.setdefault(name, []).append(value)
+        if name.lower() != "x-forwarded-proto":  # the transport's word, not the client's
+            multi_headers.setdefault(name, []).append(value)
+    multi_headers["X-Forwarded-Proto"] = [scheme]
     query = urllib.parse.parse_qs(parsed.query, keep_blank_values=True)
     try:
         text_body: str | None = body.decode("utf-8") if body else None
