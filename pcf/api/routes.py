@@ -363,6 +363,11 @@ def build_api(dependencies: ApiDependencies) -> APIGatewayRestResolver:
             return _file(template_xlsx(kind), XLSX_CONTENT_TYPE, f"{kind}.xlsx")
         return _file(template_csv(kind), CSV_CONTENT_TYPE, f"{kind}.csv")
 
+    # imported here: pcf.api.footprints builds on this module's helpers
+    from pcf.api.footprints import add_footprint_routes
+
+    add_footprint_routes(app, uploads.engine)
+
     @app.get(
         "/openapi.json",
         summary="This API's OpenAPI document",
