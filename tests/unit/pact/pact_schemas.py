@@ -1,5 +1,6 @@
-"""The PACT JSON schemas, straight from the spec's OpenAPI files in ``../shared/pact``:
-component schemas loaded with PyYAML, ``$ref``s resolved against the whole document."""
+"""The PACT JSON schemas, straight from the spec's OpenAPI files in ``tests/data/pact``
+(a copy of ``../shared/pact``): component schemas loaded with PyYAML, ``$ref``s resolved
+against the whole document."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-PACT_DIR = Path(__file__).resolve().parents[3].parent / "shared" / "pact"
+# an unaltered copy of the PACT specification files, with their licences
+PACT_DIR = Path(__file__).resolve().parents[2] / "data" / "pact"
 _URI = "urn:pact:openapi:{version}"
 
 
