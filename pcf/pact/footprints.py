@@ -1,7 +1,9 @@
-"""The PACT footprint use cases: list with the v3 filters and paging, get one by id.
+"""The PACT footprint use cases: list with the v3 filters (or v2's ``$filter``) and
+paging, get one by id, find the footprints a request event asks for.
 
 No event shapes here: the routes parse the request into ``FootprintFilters`` and page
-numbers, and shape the answer.
+numbers, and shape the answer. Filters always look at the v3 document; v2 documents are
+the same footprints in v2.3's shape (those v2.3 can express).
 """
 
 from __future__ import annotations
@@ -11,11 +13,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from pcf.observability import logger
 from pcf.pact.conversion import (
     Lifecycle,
     PactCompany,
+    PactConversionError,
     PactStatus,
     PublishedFootprint,
+    to_pact_v2,
     to_pact_v3,
 )
 
@@ -81,26 +86,61 @@ class FootprintPage:
 
 @dataclass(frozen=True)
 class PactCatalogue:
-    """The published footprints of one request, as PACT v3 documents."""
+    """The published footprints of one request, as PACT v3 (or v2.3) documents."""
 
     company: PactCompany
     published: Sequence[PublishedFootprint]
     lifecycle_of: LifecycleOf = field(default=always_active)
 
     def documents(self) -> list[dict[str, Any]]:
-        return [to_pact_v3(f, self.company, self.lifecycle_of(f)) for f in self.published]
+        return [self._v3(f) for f in self.published]
 
     def page(self, filters: FootprintFilters, offset: int, limit: int | None) -> FootprintPage:
         """The footprints matching ``filters`` from ``offset``, at most ``limit``."""
-        matching = [document for document in self.documents() if filters.matches(document)]
-        end = len(matching) if limit is None else offset + limit
-        return FootprintPage(matching[offset:end], end if end < len(matching) else None)
+        return page_of([d for d in self.documents() if filters.matches(d)], offset, limit)
 
     def get(self, pact_id: str) -> dict[str, Any]:
         for document in self.documents():
             if document["id"] == pact_id.lower():
                 return document
         raise NoSuchFootprint(pact_id)
+
+    def v2_documents(self) -> list[dict[str, Any]]:
+        """The footprints v2.3 can express, as v2.3 documents (a piece without a mass
+        has no v2.3 declared unit: left out, and logged)."""
+        return self._v2_of(self.published)
+
+    def get_v2(self, pact_id: str) -> dict[str, Any]:
+        for document in self.v2_documents():
+            if document["id"] == pact_id.lower():
+                return document
+        raise NoSuchFootprint(pact_id)
+
+    def requested(self, filters: FootprintFilters, version: int) -> list[dict[str, Any]]:
+        """What a request event asks for: the footprints matching ``filters`` (read on
+        their v3 documents), as documents of PACT ``version`` (3 or 2)."""
+        matching = [f for f in self.published if filters.matches(self._v3(f))]
+        if version == 2:
+            return self._v2_of(matching)
+        return [self._v3(f) for f in matching]
+
+    def _v3(self, footprint: PublishedFootprint) -> dict[str, Any]:
+        return to_pact_v3(footprint, self.company, self.lifecycle_of(footprint))
+
+    def _v2_of(self, footprints: Sequence[PublishedFootprint]) -> list[dict[str, Any]]:
+        documents = []
+        for footprint in footprints:
+            try:
+                documents.append(to_pact_v2(footprint, self.company, self.lifecycle_of(footprint)))
+            except PactConversionError as error:
+                logger.warning("footprint left out of PACT v2", reason=str(error))
+        return documents
+
+
+def page_of(documents: list[dict[str, Any]], offset: int, limit: int | None) -> FootprintPage:
+    """``documents`` from ``offset``, at most ``limit``."""
+    end = len(documents) if limit is None else offset + limit
+    return FootprintPage(documents[offset:end], end if end < len(documents) else None)
 
 
 def parse_moment(name: str, value: str | None) -> datetime | None:

@@ -1,11 +1,12 @@
-"""The PACT API v3 (``/3/footprints``), its token endpoint and OpenID discovery, on
-Powertools' REST resolver: the same for API Gateway and the local server.
+"""The PACT API v3 (``/3/footprints``, ``/3/events``) and v2.3 (``/2/...``), its token
+endpoint and OpenID discovery, on Powertools' REST resolver: the same for API Gateway
+and the local server.
 
 - Every PACT route is HTTPS only: a request the transport did not mark as HTTPS
   (``X-Forwarded-Proto``, set by API Gateway and by the local server, never taken from
   the client) is refused before anything else, and gets neither token nor data.
-- ``/3/...`` needs a bearer token with the partner role (admin also passes), checked by
-  the same authenticator as the rest of the API.
+- ``/3/...`` and ``/2/...`` need a bearer token with the partner role (admin also
+  passes), checked by the same authenticator as the rest of the API.
 - Errors are the spec's: ``{"code": ..., "message": ...}`` with ``BadRequest`` (400),
   ``TokenExpired`` (401), ``AccessDenied`` (403), ``NotFound`` (404),
   ``InternalError`` (500); the token endpoint answers in OAuth2's words
@@ -34,23 +35,38 @@ from pcf.pact.auth import (
     UnsupportedGrant,
     check_grant,
 )
+from pcf.pact.callbacks import DeliveryFailed, in_a_thread
 from pcf.pact.conversion import PactCompany, PublishedFootprint
+from pcf.pact.events import (
+    BadEvent,
+    FootprintRequest,
+    PublishedNotice,
+    answer,
+    parse_event,
+    rejection,
+)
 from pcf.pact.footprints import (
     BadFilter,
     FootprintFilters,
+    FootprintPage,
     LifecycleOf,
     NoSuchFootprint,
     PactCatalogue,
     always_active,
+    page_of,
     parse_moment,
     parse_status,
 )
+from pcf.pact.odata import parse_filter
 
 JSON = content_types.APPLICATION_JSON
-PACT_PREFIXES = ("/3/", "/auth/token", "/.well-known/")
+API_PREFIXES = ("/3/", "/2/")
+PACT_PREFIXES = (*API_PREFIXES, "/auth/token", "/.well-known/")
 PARTNERS = (Role.PARTNER,)
 
 Authenticator = Callable[[APIGatewayProxyEvent], Principal]
+# (events endpoint URL, CloudEvent, partner's client id): delivers or raises
+EventSend = Callable[[str, dict[str, Any], str], None]
 
 
 @dataclass(frozen=True)
@@ -61,6 +77,8 @@ class PactDependencies:
     clients: PactClients
     tokens: LocalTokens | None  # None in the cloud: Cognito issues the tokens
     lifecycle_of: LifecycleOf = field(default=always_active)
+    send_event: EventSend | None = None  # None: footprint requests cannot be answered
+    run_later: Callable[[Callable[[], None]], None] = field(default=in_a_thread)
 
 
 class PactError(Exception):
@@ -72,7 +90,7 @@ class PactError(Exception):
 
 
 def is_pact_path(path: str) -> bool:
-    return path.startswith(PACT_PREFIXES) or path == "/3"
+    return path.startswith(PACT_PREFIXES) or path in ("/3", "/2")
 
 
 def build_pact_api(dependencies: PactDependencies) -> APIGatewayRestResolver:
@@ -100,7 +118,7 @@ def build_pact_api(dependencies: PactDependencies) -> APIGatewayRestResolver:
 
     def checks(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
         require_https()
-        if app.current_event.path.startswith("/3/"):
+        if app.current_event.path.startswith(API_PREFIXES):
             app.append_context(principal=caller())  # type: ignore[no-untyped-call]
         return next_middleware(app)
 
@@ -127,6 +145,10 @@ def build_pact_api(dependencies: PactDependencies) -> APIGatewayRestResolver:
     @app.exception_handler(BadFilter)  # type: ignore[untyped-decorator]
     def bad_filter(error: BadFilter) -> Response[Any]:
         return _error(400, "BadRequest", str(error))
+
+    @app.exception_handler(BadEvent)  # type: ignore[untyped-decorator]
+    def bad_event(error: BadEvent) -> Response[Any]:
+        return _error(400, "BadRequest", f"the event cannot be accepted: {error}")
 
     @app.exception_handler(NoSuchFootprint)  # type: ignore[untyped-decorator]
     def no_such_footprint(error: NoSuchFootprint) -> Response[Any]:
@@ -196,6 +218,11 @@ def build_pact_api(dependencies: PactDependencies) -> APIGatewayRestResolver:
         valid_before: Annotated[str | None, Query(alias="validBefore")] = None,
         status: Annotated[str | None, Query()] = None,
     ) -> Response[Any]:
+        if "$filter" in (app.current_event.multi_value_query_string_parameters or {}):
+            raise BadFilter(
+                "$filter (OData) is v2's and was deprecated in v3: filter with productId, "
+                "companyId, geography, classification, validOn, validAfter, validBefore, status"
+            )
         filters = FootprintFilters(
             product_ids=tuple(product_id or ()),
             company_ids=tuple(company_id or ()),
@@ -206,17 +233,84 @@ def build_pact_api(dependencies: PactDependencies) -> APIGatewayRestResolver:
             valid_before=parse_moment("validBefore", valid_before),
             status=parse_status(status),
         )
-        page = catalogue().page(filters, offset, limit)
-        headers: dict[str, str] = {}
-        if page.next_offset is not None:
-            headers["Link"] = f'<{_next_link(app.current_event, page.next_offset)}>; rel="next"'
-        return Response(200, JSON, {"data": page.footprints}, headers=headers)
+        return _page_response(app.current_event, catalogue().page(filters, offset, limit))
 
     @app.get("/3/footprints/<footprint_id>", summary="Action GetFootprint")
     def get_footprint(footprint_id: Annotated[str, Path(max_length=64)]) -> dict[str, Any]:
         return {"data": catalogue().get(footprint_id)}
 
+    @app.post("/3/events", summary="Action Events")
+    def post_event_v3() -> Response[Any]:
+        return accept_event()
+
+    @app.get("/2/footprints", summary="Action ListFootprints (v2.3)")
+    def list_footprints_v2(
+        limit: Annotated[int | None, Query(ge=1)] = None,
+        offset: Annotated[int, Query(ge=0)] = 0,
+        odata_filter: Annotated[str | None, Query(alias="$filter")] = None,
+    ) -> Response[Any]:
+        documents = catalogue().v2_documents()
+        if odata_filter:
+            matches = parse_filter(odata_filter).matches
+            documents = [document for document in documents if matches(document)]
+        return _page_response(app.current_event, page_of(documents, offset, limit))
+
+    @app.post("/2/footprints", summary="not an action: 400")
+    def post_footprints_v2() -> Response[Any]:
+        # v2 conformance case 21 POSTs here (a "malformed request") and expects 400
+        raise BadFilter("ListFootprints is GET /2/footprints; events go to POST /2/events")
+
+    @app.get("/2/footprints/<footprint_id>", summary="Action GetFootprint (v2.3)")
+    def get_footprint_v2(footprint_id: Annotated[str, Path(max_length=64)]) -> dict[str, Any]:
+        return {"data": catalogue().get_v2(footprint_id)}
+
+    @app.post("/2/events", summary="Action Events (v2.3)")
+    def post_event_v2() -> Response[Any]:
+        return accept_event()
+
+    def accept_event() -> Response[Any]:
+        """Either version's events on either endpoint: the event's type says which."""
+        event = parse_event(app.current_event.decoded_body)
+        if isinstance(event, FootprintRequest):
+            partner: Principal = app.context["principal"]
+            our_source = f"{_base_url(app.current_event)}/{event.types.version}/events"
+            answer_later(event, partner.subject, our_source)
+            logger.info("PACT footprint request accepted", event_id=event.event_id)
+        elif isinstance(event, PublishedNotice):
+            # we keep no partners' footprints: a notice asks nothing of us
+            logger.info("PACT published event received", pf_ids=list(event.pf_ids))
+        else:
+            logger.info("PACT request answer received", event_id=event.event_id)
+        return Response(200, None, "")
+
+    def answer_later(request: FootprintRequest, partner: str, our_source: str) -> None:
+        send = dependencies.send_event
+        if send is None:
+            raise PactError(501, "NotImplemented", "footprint requests are not answered here")
+
+        def find_and_send() -> None:
+            try:
+                found = catalogue().requested(request.filters, request.types.version)
+                event = answer(request, found, our_source)
+            except Exception:
+                logger.exception("answering a PACT request failed", event_id=request.event_id)
+                message = "the request could not be processed"
+                event = rejection(request, "InternalError", message, our_source)
+            try:
+                send(request.reply_to, event, partner)
+            except DeliveryFailed:
+                logger.error("PACT answer abandoned", event_id=request.event_id)
+
+        dependencies.run_later(find_and_send)
+
     return app
+
+
+def _page_response(event: APIGatewayProxyEvent, page: FootprintPage) -> Response[Any]:
+    headers: dict[str, str] = {}
+    if page.next_offset is not None:
+        headers["Link"] = f'<{_next_link(event, page.next_offset)}>; rel="next"'
+    return Response(200, JSON, {"data": page.footprints}, headers=headers)
 
 
 def _base_url(event: APIGatewayProxyEvent) -> str:

@@ -1,145 +1,31 @@
-"""PACT API v3 conformance cases (``../shared/pact/v3/conformance-test-cases.md``), each
-against the real local server over HTTPS (a self-signed certificate made for the test,
-verified by the client), on METHOD.md's worked example calculated into PostgreSQL."""
+"""PACT API v3 conformance cases (``../shared/pact/v3/conformance-test-cases.md``) for
+authentication and the footprints, each against the real local server over HTTPS, on
+METHOD.md's worked example (fixtures in ``conftest.py``). Events and v2:
+``test_pact_events_and_v2.py``."""
 
 from __future__ import annotations
 
 import base64
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 import requests
-from sqlalchemy import text
-from sqlalchemy.engine import Engine
 
-from pcf.adapters.postgres.telemetry_store import PostgresTelemetryStore
 from pcf.api.auth import Role
 from pcf.api.local_server import LocalServer
-from pcf.pact.auth import PactClients
-from pcf.pact.conversion import PactCompany
-from pcf.pact.settings import PactSettings
-from pcf.pact.tls import TlsFiles, self_signed_certificate
-from pcf.sample.worked_example import worked_example_files, worked_example_telemetry
-from pcf.usecases.calculate import calculate_site_period
-from pcf.usecases.load_datasets import load_static_files
+from tests.integration.pact.pact_client import (
+    A_URN,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    COMPANY,
+    CPC_P,
+    P_URN,
+    Pact,
+)
 from tests.unit.pact.pact_schemas import schema_errors
 
 pytestmark = pytest.mark.integration
-
-CLIENT_ID, CLIENT_SECRET = "partner-a", "partner-a-secret"
-COMPANY = PactCompany(
-    name="Sample Manufacturing",
-    company_ids=("urn:pact:company:sample.example",),
-    product_id_domain="sample.example",
-)
-P_URN = "urn:pact:sample.example:product-id:P"
-A_URN = "urn:pact:sample.example:product-id:A"  # made up from the item id (A has none)
-CPC_P = "urn:pact:productclassification:un-cpc:43240"
-SETTINGS = PactSettings(COMPANY, PactClients({CLIENT_ID: CLIENT_SECRET}), {"S1": "DE"})
-
-
-@dataclass(frozen=True)
-class Pact:
-    """A PACT client of one running server."""
-
-    server: LocalServer
-    certificate: str  # the CA file the client trusts
-
-    @property
-    def url(self) -> str:
-        return self.server.url
-
-    def get(self, path: str, token: str | None = None, **params: Any) -> requests.Response:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return requests.get(
-            self.url + path, params=params, headers=headers, verify=self.certificate, timeout=10
-        )
-
-    def token_response(self, client_id: str, secret: str, url: str = "") -> requests.Response:
-        basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
-        return requests.post(
-            url or self.url + "/auth/token",
-            data={"grant_type": "client_credentials"},
-            headers={"Authorization": f"Basic {basic}"},
-            verify=self.certificate,
-            timeout=10,
-        )
-
-    def token(self) -> str:
-        response = self.token_response(CLIENT_ID, CLIENT_SECRET)
-        assert response.status_code == 200, response.text
-        access_token: str = response.json()["access_token"]
-        return access_token
-
-    def footprints(self, **params: Any) -> list[dict[str, Any]]:
-        response = self.get("/3/footprints", self.token(), **params)
-        assert response.status_code == 200, response.text
-        data: list[dict[str, Any]] = response.json()["data"]
-        return data
-
-
-def _empty(engine: Engine) -> None:
-    with engine.begin() as connection:
-        tables = connection.execute(
-            text(
-                "SELECT quote_ident(tablename) FROM pg_tables "
-                "WHERE schemaname = current_schema() AND tablename <> 'schema_migration'"
-            )
-        ).scalars()
-        connection.execute(text("SET LOCAL pcf.allow_audit_tamper = on"))
-        connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-
-
-@pytest.fixture(scope="module")
-def worked_example(engine: Engine) -> Engine:
-    """METHOD.md's worked example calculated once for the module (P gets a CPC code)."""
-    _empty(engine)
-    files = worked_example_files()
-    files["items"] = files["items"].replace(b"product-id:P,", b"product-id:P,43240")
-    load_static_files(engine, {kind: (f"{kind}.csv", data) for kind, data in files.items()})
-    store = PostgresTelemetryStore(engine)
-    store.write_windows(worked_example_telemetry())
-    calculate_site_period(engine, store, "S1", "2026-01")
-    return engine
-
-
-@pytest.fixture(scope="module")
-def tls(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
-    return self_signed_certificate(tmp_path_factory.mktemp("tls"))
-
-
-@pytest.fixture(scope="module")
-def pact(
-    worked_example: Engine, tls: TlsFiles, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Pact]:
-    server = LocalServer(
-        worked_example,
-        b"pact-test-secret",
-        objects_dir=tmp_path_factory.mktemp("objects"),
-        port=0,
-        tls=tls,
-        pact=SETTINGS,
-    )
-    with server.running():
-        yield Pact(server, str(tls.certificate))
-
-
-@pytest.fixture(scope="module")
-def plain_http(
-    worked_example: Engine, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LocalServer]:
-    server = LocalServer(
-        worked_example,
-        b"pact-test-secret",
-        objects_dir=tmp_path_factory.mktemp("objects"),
-        port=0,
-        pact=SETTINGS,
-    )
-    with server.running():
-        yield server
 
 
 def _by_product(footprints: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
