@@ -9,6 +9,8 @@ machine, over the standard library's HTTP server.
   handed to the same resolver (``pcf.api.routes.build_api``); its answer is written back.
   PACT paths (``/3/...``, ``/auth/token``, ``/.well-known/...``) go to the PACT resolver
   (``pcf.pact.routes.build_pact_api``), which refuses them unless the server runs TLS.
+- ``GET /`` and ``GET /app/...``: the web app's static files from ``web/`` (what S3 and
+  CloudFront serve in the cloud); see "The web app" at the end of this module.
 - with ``tls`` the server speaks HTTPS only; the event's ``X-Forwarded-Proto`` says which
   (set here, as API Gateway does, never taken from the client).
 
@@ -239,6 +241,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
         self._dispatch("PATCH")
 
     def _dispatch(self, method: str) -> None:
+        if method == "GET" and _is_web_path(self.path):
+            self.send_web_file()
+            return
         if self.path.startswith(LOCAL_OBJECTS_PATH):
             if method not in ("GET", "PUT"):
                 self.send_plain(HTTPStatus.METHOD_NOT_ALLOWED, "GET or PUT")
@@ -257,6 +262,21 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def send_bytes(self, status: HTTPStatus, data: bytes, content_type: str) -> None:
         self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def send_web_file(self) -> None:
+        found = web_file(WEB_DIR, self.path)
+        if found is None:
+            self.send_plain(HTTPStatus.NOT_FOUND, "no such file")
+            return
+        path, content_type = found
+        data = path.read_bytes()
+        self.send_response(HTTPStatus.OK)
+        for name, value in _WEB_HEADERS.items():
+            self.send_header(name, value)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
@@ -326,3 +346,56 @@ def _first(query: dict[str, list[str]], name: str) -> str:
 def _host_text(host: Any) -> str:
     text = str(host)
     return f"[{text}]" if ":" in text else text
+
+
+# -- The web app ------------------------------------------------------------------------
+# ``GET /`` and ``GET /app/<file>`` serve ``web/`` (no build step: the files as they are).
+# Only known file types, only inside ``web/``: anything else is 404, never a file elsewhere.
+
+WEB_DIR = Path(__file__).resolve().parents[2] / "web"
+WEB_APP_PREFIX = "/app/"
+_WEB_CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+}
+# What CloudFront's response-headers policy sets in the cloud: no inline script or style.
+_WEB_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+        "frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-cache",
+}
+
+
+def _is_web_path(raw_path: str) -> bool:
+    path = urllib.parse.urlsplit(raw_path).path
+    return path == "/" or path == WEB_APP_PREFIX.rstrip("/") or path.startswith(WEB_APP_PREFIX)
+
+
+def web_file(web_dir: Path, raw_path: str) -> tuple[Path, str] | None:
+    """The file under ``web_dir`` a request path names, and its content type: ``/``,
+    ``/app`` and ``/app/`` are ``index.html``; ``/app/<relative path>`` that file. None
+    for anything outside ``web_dir``, hidden, not a file, or of an unknown type."""
+    path = urllib.parse.unquote(urllib.parse.urlsplit(raw_path).path)
+    relative = path.removeprefix(WEB_APP_PREFIX.rstrip("/")).lstrip("/") or "index.html"
+    parts = relative.split("/")
+    if any(
+        part in ("", ".", "..") or part.startswith(".") or "\\" in part or "\x00" in part
+        for part in parts
+    ):
+        return None
+    root = web_dir.resolve()
+    candidate = root.joinpath(*parts).resolve()
+    if not candidate.is_relative_to(root) or not candidate.is_file():
+        return None
+    content_type = _WEB_CONTENT_TYPES.get(candidate.suffix.lower())
+    return None if content_type is None else (candidate, content_type)
