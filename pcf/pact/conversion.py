@@ -157,6 +157,10 @@ class PublishedFootprint:
     fossil_carbon_content_kg: float | None = None  # kg C
     biogenic_carbon_content_kg: float | None = None  # kg C
     dqi: DataQualityRatings | None = None
+    # where it stands among the footprints of its item, site and period: Active (of the
+    # period's latest closing) or Deprecated, and our ids of the footprints it replaces
+    status: PactStatus = PactStatus.ACTIVE
+    preceding_footprint_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

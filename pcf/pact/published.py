@@ -1,35 +1,38 @@
 """Which footprints partners may see, read from PostgreSQL.
 
-``published_footprints`` is the one publication filter. Until periods can be closed it
-publishes the footprints of the latest succeeded calculation run of each site and period;
-when closing arrives, only this query changes (closed periods' frozen footprints).
+``published_footprints`` is the one publication filter: the footprints a period's closing
+froze (``published_footprint``, sql/migrations/0010), each Active when it is of the
+period's latest closing and Deprecated when a later closing replaced it, with the ids of
+the footprints it replaces. An open period publishes nothing new; a reopened one keeps its
+published footprints Active until it is closed again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine, RowMapping
 
 from pcf.adapters.postgres.connection import transaction
-from pcf.pact.conversion import PublishedFootprint
+from pcf.pact.conversion import (
+    Lifecycle,
+    PactCompany,
+    PactStatus,
+    PublishedFootprint,
+    pact_ids,
+)
 
 _PUBLISHED = text(
     """
-    WITH published_run AS (
-        SELECT DISTINCT ON (site_id, period_label)
-               id, period_start, period_end, finished_at, settings, dataset_versions
-        FROM calculation_run
-        WHERE status = 'succeeded'
-        ORDER BY site_id, period_label, id DESC
-    )
     SELECT f.id, f.item_id, f.site_id, f.declared_unit, f.total_kg_co2e, f.by_category,
            f.primary_data_share, f.complete, f.notes,
            r.period_start, r.period_end, r.finished_at, r.settings ->> 'gwp_set' AS gwp_set,
-           i.name, i.mass_per_piece_kg, i.product_ids, i.cpc_code
-    FROM published_run r
-    JOIN footprint f ON f.run_id = r.id
+           i.name, i.mass_per_piece_kg, i.product_ids, i.cpc_code,
+           p.status, p.preceding_footprint_ids
+    FROM published_footprint p
+    JOIN footprint f ON f.id = p.footprint_id
+    JOIN calculation_run r ON r.id = p.run_id
     LEFT JOIN ds_items i
            ON i.dataset_version_id = (r.dataset_versions ->> 'items')::bigint
           AND i.item_id = f.item_id
@@ -72,4 +75,18 @@ def _published(row: RowMapping, countries: Mapping[str, str]) -> PublishedFootpr
         cpc_code=row["cpc_code"] or None,
         mass_per_piece_kg=row["mass_per_piece_kg"],
         geography_country=countries.get(row["site_id"]),
+        status=PactStatus(row["status"]),
+        preceding_footprint_ids=tuple(int(i) for i in row["preceding_footprint_ids"]),
     )
+
+
+def lifecycle_of(company: PactCompany) -> Callable[[PublishedFootprint], Lifecycle]:
+    """A published footprint's PACT status and ``precedingPfIds`` (their PACT ids)."""
+
+    def lifecycle(footprint: PublishedFootprint) -> Lifecycle:
+        return Lifecycle(
+            status=footprint.status,
+            preceding_pf_ids=pact_ids(company, footprint.preceding_footprint_ids),
+        )
+
+    return lifecycle

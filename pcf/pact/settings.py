@@ -15,7 +15,7 @@ from pcf.api.auth import LocalTokens, local_authenticator
 from pcf.pact.auth import PactClients
 from pcf.pact.callbacks import CallbackCredentials, EventSender, credentials_from_environment
 from pcf.pact.conversion import PactCompany
-from pcf.pact.published import published_footprints
+from pcf.pact.published import lifecycle_of, published_footprints
 from pcf.pact.routes import PactDependencies
 
 # Local defaults; a deployment names its own company (PCF_PACT_COMPANY_*).
@@ -74,6 +74,7 @@ def local_pact_dependencies(
     return PactDependencies(
         company=settings.company,
         published=lambda: published_footprints(engine, settings.site_countries),
+        lifecycle_of=lifecycle_of(settings.company),
         authenticate=local_authenticator(tokens),
         clients=settings.clients,
         tokens=tokens,

@@ -16,6 +16,7 @@ from pcf.pact.tls import TlsFiles, self_signed_certificate
 from pcf.sample.worked_example import worked_example_files, worked_example_telemetry
 from pcf.usecases.calculate import calculate_site_period
 from pcf.usecases.load_datasets import load_static_files
+from pcf.usecases.publishing import close_period
 from tests.integration.pact.pact_client import Pact, PartnerServer, pact_settings
 
 
@@ -50,6 +51,7 @@ def worked_example(engine: Engine) -> Engine:
     store = PostgresTelemetryStore(engine)
     store.write_windows(worked_example_telemetry())
     calculate_site_period(engine, store, "S1", "2026-01")
+    close_period(engine, "S1", "2026-01", closed_by="test")  # closing publishes
     return engine
 
 
