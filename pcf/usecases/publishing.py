@@ -22,7 +22,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from pcf.adapters.postgres.connection import transaction
+from pcf.adapters.postgres.connection import transaction, where_equal
 from pcf.core.model import MethodSettings
 from pcf.core.telemetry import TelemetryStore
 from pcf.usecases.calculate import SiteCalculation, calculate_site_period
@@ -166,14 +166,7 @@ def published_footprints(
     """Every footprint a closing published, with its PACT status (Active: of the
     period's latest closing; Deprecated: superseded) and the ids of the footprints it
     supersedes (``precedingPfIds``); ordered by site, period, item, footprint id."""
-    conditions, parameters = [], {}
-    if site_id is not None:
-        conditions.append("site_id = :site_id")
-        parameters["site_id"] = site_id
-    if period_label is not None:
-        conditions.append("period_label = :period_label")
-        parameters["period_label"] = period_label
-    where = f"WHERE {' AND '.join(conditions)} " if conditions else ""
+    where, parameters = where_equal(site_id=site_id, period_label=period_label)
     with transaction(bind) as connection:
         rows = connection.execute(
             text(

@@ -134,3 +134,12 @@ class CopySource(io.RawIOBase):
         buffer[:size] = self._pending[:size]
         self._pending = self._pending[size:]
         return size
+
+
+def where_equal(**values: str | None) -> tuple[str, dict[str, str]]:
+    """A ``WHERE`` clause (with a trailing space, or empty) requiring each column named
+    to equal its value, for the values given (None: no condition), and its parameters."""
+    given = {name: value for name, value in values.items() if value is not None}
+    if not given:
+        return "", {}
+    return "WHERE " + " AND ".join(f"{name} = :{name}" for name in given) + " ", given

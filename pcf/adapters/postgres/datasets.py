@@ -23,7 +23,7 @@ import pyarrow.csv as pa_csv
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine, RowMapping
 
-from pcf.adapters.postgres.connection import CopySource, dbapi_cursor, transaction
+from pcf.adapters.postgres.connection import CopySource, dbapi_cursor, transaction, where_equal
 from pcf.formats.definitions import STATIC_FORMATS, ColumnType, FileFormat
 from pcf.formats.validation import typed_schema
 
@@ -394,19 +394,11 @@ class StaleFootprint:
 def stale_footprints(
     bind: Engine | Connection, *, site_id: str | None = None, period_label: str | None = None
 ) -> list[StaleFootprint]:
-    """Footprints of open periods (every period: there is no closing yet) that a dataset
+    """Footprints of open periods (closed ones are published and frozen) that a dataset
     version loaded after their calculation would change, one row per footprint and kind,
     from the ``stale_footprint`` view (migration 0009); ordered by site, period, item,
     kind."""
-    conditions = []
-    parameters: dict[str, str] = {}
-    if site_id is not None:
-        conditions.append("site_id = :site_id")
-        parameters["site_id"] = site_id
-    if period_label is not None:
-        conditions.append("period_label = :period_label")
-        parameters["period_label"] = period_label
-    where = f"WHERE {' AND '.join(conditions)} " if conditions else ""
+    where, parameters = where_equal(site_id=site_id, period_label=period_label)
     with transaction(bind) as connection:
         rows = connection.execute(
             text(
