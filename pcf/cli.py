@@ -250,7 +250,7 @@ def _serve(arguments: argparse.Namespace) -> int:
         port=arguments.port,
     )
     print(f"serving the API on {server.url} (OpenAPI: {server.url}/openapi.json); Ctrl-C stops")
-    print("get a token with: pcf serve --token sme")
+    print(f"the web app: {server.url}/ (sign in with a token: pcf serve --token sme)")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
