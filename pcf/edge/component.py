@@ -245,17 +245,7 @@ def build_processor(
     ``WindowAggregator.to_state()``; raises ``ValueError``, ``KeyError``, ``TypeError``
     or ``IndexError`` for one that does not restore)."""
     settings = [
-        ProcessingSettings(
-            meter_id=meter.meter_id,
-            site_id=meter.site_id,
-            machine_id=meter.machine_id,
-            quantity=meter.quantity,
-            unit=meter.unit,
-            item_id=meter.item_id,
-            counter_max=meter.counter_max or register_entry(meter).rollover_span,
-            max_rate_per_second=meter.max_rate_per_second,
-            reset_threshold=_reset_threshold(meter),
-        )
+        _processing_settings(meter)
         for meter in config.meters
         if meter.register_map.kind is ReadingKind.COUNTER
     ]
@@ -264,16 +254,27 @@ def build_processor(
     return WindowAggregator(settings, window_seconds=config.window_seconds)
 
 
-def _reset_threshold(meter: MeterConfig) -> float:
-    """The configured reset threshold, or ten minutes at the meter's maximum rate, kept
-    below half its rollover span (what the processing requires)."""
-    if meter.reset_threshold is not None:
-        return meter.reset_threshold
-    threshold = DEFAULT_RESET_SECONDS * meter.max_rate_per_second
-    span = meter.counter_max or register_entry(meter).rollover_span
-    if span is not None:
-        threshold = min(threshold, span / 2 * 0.99)
-    return threshold
+def _processing_settings(meter: MeterConfig) -> ProcessingSettings:
+    """A counter meter's processing settings. Its reset threshold is the configured one,
+    or ten minutes at its maximum rate kept below half its rollover span (what the
+    processing requires)."""
+    counter_max = meter.counter_max or register_entry(meter).rollover_span
+    reset_threshold = meter.reset_threshold
+    if reset_threshold is None:
+        reset_threshold = DEFAULT_RESET_SECONDS * meter.max_rate_per_second
+        if counter_max is not None:
+            reset_threshold = min(reset_threshold, counter_max / 2 * 0.99)
+    return ProcessingSettings(
+        meter_id=meter.meter_id,
+        site_id=meter.site_id,
+        machine_id=meter.machine_id,
+        quantity=meter.quantity,
+        unit=meter.unit,
+        item_id=meter.item_id,
+        counter_max=counter_max,
+        max_rate_per_second=meter.max_rate_per_second,
+        reset_threshold=reset_threshold,
+    )
 
 
 # --- the loop ------------------------------------------------------------------------

@@ -34,6 +34,13 @@ def db(engine: Engine) -> Engine:
     """The session's engine on empty tables (identities restarted), so tests neither see
     nor disturb each other's rows. Emptied before the test, so a crashed test leaves
     nothing behind for the next one."""
+    empty_tables(engine)
+    return engine
+
+
+def empty_tables(engine: Engine) -> None:
+    """Every table of the current schema but the migration record emptied, identities
+    restarted."""
     with engine.begin() as connection:
         tables = connection.execute(
             text(
@@ -44,7 +51,6 @@ def db(engine: Engine) -> Engine:
         # audit_record is append-only; emptying it is the one sanctioned exception.
         connection.execute(text("SET LOCAL pcf.allow_audit_tamper = on"))
         connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-    return engine
 
 
 @pytest.fixture

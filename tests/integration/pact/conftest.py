@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from pcf.adapters.postgres.telemetry_store import PostgresTelemetryStore
@@ -17,19 +16,8 @@ from pcf.sample.worked_example import worked_example_files, worked_example_telem
 from pcf.usecases.calculate import calculate_site_period
 from pcf.usecases.load_datasets import load_static_files
 from pcf.usecases.publishing import close_period
+from tests.integration.conftest import empty_tables
 from tests.integration.pact.pact_client import Pact, PartnerServer, pact_settings
-
-
-def _empty(engine: Engine) -> None:
-    with engine.begin() as connection:
-        tables = connection.execute(
-            text(
-                "SELECT quote_ident(tablename) FROM pg_tables "
-                "WHERE schemaname = current_schema() AND tablename <> 'schema_migration'"
-            )
-        ).scalars()
-        connection.execute(text("SET LOCAL pcf.allow_audit_tamper = on"))
-        connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
 
 
 @pytest.fixture(scope="package")
@@ -37,7 +25,7 @@ def worked_example(engine: Engine) -> Engine:
     """METHOD.md's worked example calculated once for the package; P gets a CPC code,
     and P and A masses (2 kg, 1.5 kg) so that v2.3, which has no "piece", can carry them
     per kilogram."""
-    _empty(engine)
+    empty_tables(engine)
     files = worked_example_files()
     files["items"] = (
         files["items"]
