@@ -90,6 +90,42 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--subject", default="local-user", help="--token: who the token names")
     serve.set_defaults(handler=_serve)
 
+    pact = commands.add_parser("pact", help="PACT exchange").add_subparsers(metavar="ACTION")
+    pull = pact.add_parser(
+        "pull", help="load supplier footprints from a supplier's PACT API (decision 0013)"
+    )
+    pull.add_argument("--url", required=True, help="the supplier's PACT API, https://...")
+    pull.add_argument("--client-id", required=True, help="our client id at the supplier")
+    pull.add_argument(
+        "--client-secret-env",
+        required=True,
+        metavar="VAR",
+        help="the environment variable holding our client secret (never the secret itself)",
+    )
+    pull.add_argument(
+        "--product-id",
+        action="append",
+        default=[],
+        metavar="URN",
+        help="only footprints of this product (repeatable)",
+    )
+    pull.add_argument(
+        "--footprint-id", action="append", default=[], metavar="ID", help="one footprint by id"
+    )
+    pull.add_argument("--api-version", choices=["3", "2"], default="3")
+    pull.add_argument("--page-size", type=int, default=100)
+    pull.add_argument(
+        "--figure",
+        choices=["excluding_biogenic_uptake", "including_biogenic_uptake"],
+        default="excluding_biogenic_uptake",
+        help="which PACT total becomes the supplier footprint",
+    )
+    pull.add_argument("--ca-file", type=Path, help="an extra CA to trust (a test server's)")
+    pull.add_argument("--objects", type=Path, default=Path("var/objects"), help="object store")
+    pull.add_argument("--valid-from", type=date.fromisoformat, help="first day (YYYY-MM-DD)")
+    pull.add_argument("--valid-to", type=date.fromisoformat, help="last day (YYYY-MM-DD)")
+    pull.set_defaults(handler=_pact_pull)
+
     # handled in main(): listed here for the help text
     commands.add_parser(
         "simulate", help="a Modbus TCP server playing a factory's meters (pcf simulate --help)"
@@ -257,6 +293,56 @@ def _serve(arguments: argparse.Namespace) -> int:
         pass
     finally:
         server.http.server_close()
+    return 0
+
+
+def _pact_pull(arguments: argparse.Namespace) -> int:
+    import os
+    import secrets
+
+    from pcf.adapters.object_store import FolderObjectStore, UrlSigner
+    from pcf.pact.supplier_import import SupplierFigure, SupplierImportError
+    from pcf.pact.supplier_pull import PullError, SupplierApi, pull_supplier_footprints
+
+    secret = os.environ.get(arguments.client_secret_env)
+    if not secret:
+        print(f"the environment variable {arguments.client_secret_env} is not set", file=sys.stderr)
+        return 2
+    # the store's URL signer is never used here (no pre-signed URLs): a throwaway key
+    store = FolderObjectStore(arguments.objects, UrlSigner(secrets.token_bytes(32)), "")
+    try:
+        api = SupplierApi(
+            arguments.url,
+            arguments.client_id,
+            secret,
+            api_version=arguments.api_version,
+            ca_file=arguments.ca_file,
+        )
+        result = pull_supplier_footprints(
+            _engine(arguments),
+            store,
+            api,
+            product_ids=arguments.product_id,
+            footprint_ids=arguments.footprint_id,
+            page_size=arguments.page_size,
+            figure=SupplierFigure(arguments.figure),
+            valid_from=arguments.valid_from,
+            valid_to=arguments.valid_to,
+        )
+    except PullError as error:
+        print(f"pull failed, nothing loaded: {error}", file=sys.stderr)
+        return 1
+    except SupplierImportError as error:
+        print("rejected, nothing loaded:", file=sys.stderr)
+        print("\n".join(f"  {problem}" for problem in error.problems), file=sys.stderr)
+        return 1
+    version = result.version
+    print(
+        f"supplier_footprints version {version.version}: {', '.join(result.item_ids)} "
+        f"from {arguments.url} (raw: {result.raw_keys[-1]})"
+    )
+    for note in result.notes:
+        print(f"note: {note}")
     return 0
 
 

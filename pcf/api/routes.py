@@ -26,6 +26,7 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+from pydantic import Field, field_validator
 
 from pcf.adapters.postgres.datasets import DatasetVersion
 from pcf.api.auth import AuthError, Principal, Role, authorize
@@ -53,6 +54,7 @@ from pcf.usecases.calculate import MissingDatasetError
 from pcf.usecases.mapping import publish_mapped_factors
 from pcf.usecases.uploads import (
     STATIC_KINDS,
+    UPLOAD_KINDS,
     DatasetVersionNotFound,
     Upload,
     UploadDependencies,
@@ -85,6 +87,23 @@ EVERYONE = tuple(Role)
 # Who is calling, from the request event as the resolver holds it (local token or
 # Cognito claims): see pcf.api.auth.
 Authenticator = Callable[[APIGatewayProxyEvent], Principal]
+
+
+class UploadRequest(CreateUploadRequest):
+    """An upload of any static kind, or of a PACT footprints file (JSON, kind
+    pact_footprints, loaded as supplier footprints: decision 0013)."""
+
+    kind: str = Field(
+        description="The kind of file (see /datasets), or pact_footprints for a PACT file.",
+        json_schema_extra={"enum": list(UPLOAD_KINDS)},
+    )
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, kind: str) -> str:
+        if kind not in UPLOAD_KINDS:
+            raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(UPLOAD_KINDS)}")
+        return kind
 
 
 def _described(description: str, model: type[Any]) -> OpenAPIResponse:
@@ -178,7 +197,7 @@ def build_api(dependencies: ApiDependencies) -> APIGatewayRestResolver:
         },
         security=allow(*UPLOADERS),
     )
-    def post_upload(request: CreateUploadRequest) -> Response[CreateUploadOutput]:
+    def post_upload(request: UploadRequest) -> Response[CreateUploadOutput]:
         content = None
         if request.content_base64 is not None:
             try:

@@ -398,6 +398,50 @@ SUPPLIER_FOOTPRINTS = FileFormat(
             "",
             required=False,
         ),
+        Column(
+            "source",
+            ColumnType.STRING,
+            "Where the footprint came from: a PACT file (upload <upload id>) or the "
+            "supplier's PACT API URL it was pulled from. Filled by the PACT import.",
+            "",
+            required=False,
+        ),
+        Column(
+            "retrieved_at",
+            ColumnType.DATETIME,
+            "When the PACT footprint was uploaded or pulled.",
+            "",
+            required=False,
+        ),
+        Column(
+            "pact_spec_version",
+            ColumnType.STRING,
+            "The PACT footprint's specVersion.",
+            "",
+            required=False,
+        ),
+        Column(
+            "pact_status",
+            ColumnType.STRING,
+            "The PACT footprint's status when it was imported (only Active is imported).",
+            "",
+            required=False,
+        ),
+        Column(
+            "pact_version",
+            ColumnType.INTEGER,
+            "The PACT v2 footprint's version (v3 has none).",
+            "",
+            required=False,
+            minimum=0,
+        ),
+        Column(
+            "pact_figure",
+            ColumnType.STRING,
+            "The PACT field co2e_kg was taken from (pcfExcludingBiogenicUptake by default).",
+            "",
+            required=False,
+        ),
     ),
 )
 

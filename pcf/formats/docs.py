@@ -80,7 +80,38 @@ def render_markdown(examples_dir: Path = EXAMPLES_DIR) -> str:
     ]
     for file_format in FORMATS.values():
         lines.extend(_kind_section(file_format, examples_dir))
+    lines.extend(_pact_footprints_section())
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _pact_footprints_section() -> list[str]:
+    """The one upload that is not a table: PACT ProductFootprints (decision 0013)."""
+    return [
+        "## PACT footprints (JSON)",
+        "",
+        "Upload kind `pact_footprints`, a `.json` file: one PACT ProductFootprint (v3.x or "
+        "v2.x, read from `specVersion`), a list of them, or a PACT API response body "
+        '(`{"data": [...]}`). `pcf pact pull` fetches the same from a supplier\'s PACT API. '
+        "Each footprint becomes the [supplier footprint](#supplier-footprints) of the "
+        "material or purchased part whose `product_ids` (items) lists one of its "
+        "`productIds`; the accepted file is a new version of `supplier_footprints` with "
+        "those items replaced or added, `source`, `retrieved_at` and the `pact_` columns "
+        "filled.",
+        "",
+        "- The footprint must pass its version's ProductFootprint schema and be `Active`.",
+        "- `co2e_kg` is `pcfExcludingBiogenicUptake` (v2: `pCfExcludingBiogenic`) unless "
+        "the pull asks for the figure including biogenic uptake; v3's figure is divided by "
+        "`declaredUnitAmount`, v2's is per one `declaredUnit`; then converted to kg CO2e "
+        "per the item's declared unit (pieces and mass through `mass_per_piece_kg`).",
+        "- Declared units: liter, kilogram, cubic meter, kilowatt hour, megajoule, square "
+        "meter, piece (v3); ton kilometer, hour and megabit second are refused.",
+        "- `primary_data_share` is `primaryDataShare` / 100; without one, 0.",
+        "- `period_start`, `period_end`: the UTC days of `referencePeriodStart` and of the "
+        "last instant before `referencePeriodEnd` (PACT's end is exclusive).",
+        "- Any problem rejects the whole file, naming the footprint (its position from 0 and "
+        "its id), the field and why.",
+        "",
+    ]
 
 
 def _conventions() -> list[str]:

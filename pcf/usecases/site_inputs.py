@@ -78,6 +78,43 @@ def _rows_where(table: pa.Table, column: str, values: Sequence[Any]) -> pa.Table
     return table.filter(pc.is_in(table.column(column), value_set=pa.array(values)))
 
 
+def supplier_provenance(suppliers: pa.Table, version_label: str) -> list[str]:
+    """Each supplier footprint's label for the audit trail: its dataset version, and for
+    a footprint imported from PACT where it came from (docs/decisions/0013), e.g.
+    ``supplier_footprints@4 (PACT 3.0.3 Active, pcfExcludingBiogenicUptake, from upload
+    5c1e..., retrieved 2026-11-23T01:02:03Z)``. The engine reads only the numbers."""
+    if "source" not in suppliers.column_names:
+        return [version_label] * suppliers.num_rows
+    labels = []
+    for row in suppliers.select(
+        [
+            "source",
+            "retrieved_at",
+            "pact_spec_version",
+            "pact_status",
+            "pact_version",
+            "pact_figure",
+        ]
+    ).to_pylist():
+        if row["source"] is None:
+            labels.append(version_label)
+            continue
+        pact = " ".join(
+            str(part) for part in (row["pact_spec_version"], row["pact_status"]) if part is not None
+        )
+        if row["pact_version"] is not None:
+            pact += f" version {row['pact_version']}"
+        retrieved = (
+            f", retrieved {row['retrieved_at'].strftime('%Y-%m-%dT%H:%M:%SZ')}"
+            if row["retrieved_at"] is not None
+            else ""
+        )
+        labels.append(
+            f"{version_label} (PACT {pact}, {row['pact_figure']}, from {row['source']}{retrieved})"
+        )
+    return labels
+
+
 def site_row(sites: pa.Table, site_id: str) -> dict[str, Any]:
     rows = _rows_where(sites, "site_id", [site_id]).to_pylist()
     if not rows:
@@ -121,7 +158,7 @@ def assemble_site_inputs(
     supplier_footprints = _engine_table(
         SupplierFootprints,
         supplier_table,
-        dataset_version=[versions["supplier_footprints"]] * supplier_table.num_rows,
+        dataset_version=supplier_provenance(supplier_table, versions["supplier_footprints"]),
     )
 
     mix = _rows_where(tables["grid_mixes"], "grid_region", [site["grid_region"]])

@@ -21,6 +21,13 @@ committed version always has its Parquet (a failed commit leaves an orphan under
 that is never handed out again). Footprints the new version would change are listed by
 ``stale_footprints`` (a view: see migration 0009 and decision 0008).
 
+A PACT file (kind ``pact_footprints``, JSON: one ProductFootprint, a list, or a PACT API
+response body) is the one upload that is not a table: its footprints become the supplier
+footprints of the purchased items they describe (``pcf.pact.supplier_import``), and the
+accepted upload is a new version of ``supplier_footprints``: the latest version's rows with
+those items replaced or added (``load_pact_footprints``, which the pull from a supplier's
+PACT API uses too). Decision 0013.
+
 Excel ``.xlsx`` files are turned into CSV text, row for row (so row numbers match what
 the spreadsheet shows), and then validated exactly as CSV files are.
 
@@ -37,6 +44,7 @@ import contextlib
 import csv
 import hashlib
 import io
+import json
 import re
 import urllib.parse
 import uuid
@@ -46,6 +54,7 @@ from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
@@ -76,9 +85,23 @@ from pcf.adapters.postgres.datasets import stale_footprints as _stale_footprints
 from pcf.formats.definitions import STATIC_FORMATS, FileFormat
 from pcf.formats.errors import RowError
 from pcf.formats.rules import referenced_kinds
-from pcf.formats.validation import validate_files
+from pcf.formats.validation import check_references, validate_files
+from pcf.pact.supplier_import import (
+    DEFAULT_SUPPLIER_FIGURE,
+    FootprintSource,
+    ImportedFootprints,
+    ImportProblem,
+    SupplierFigure,
+    SupplierImportError,
+    footprints_in,
+    supplier_footprint_rows,
+    with_replaced_items,
+)
 
 STATIC_KINDS: dict[str, FileFormat] = {f.kind: f for f in STATIC_FORMATS}
+# PACT ProductFootprints (JSON), loaded as a version of supplier_footprints
+PACT_FOOTPRINTS_KIND = "pact_footprints"
+UPLOAD_KINDS: tuple[str, ...] = (*STATIC_KINDS, PACT_FOOTPRINTS_KIND)
 
 DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 # A file sent inline (base64 in the JSON body) must fit API Gateway's 10 MB payload.
@@ -86,13 +109,14 @@ MAX_INLINE_BYTES = 4 * 1024 * 1024
 DEFAULT_URL_EXPIRES_SECONDS = 15 * 60
 
 _UPLOAD_KEY = re.compile(
-    rf"^{RAW_UPLOADS_PREFIX}/(?P<kind>[a-z_]+)/(?P<upload_id>[0-9a-f]{{32}})\.(?P<type>csv|xlsx)$"
+    rf"^{RAW_UPLOADS_PREFIX}/(?P<kind>[a-z_]+)/(?P<upload_id>[0-9a-f]{{32}})\.(?P<type>csv|xlsx|json)$"
 )
 
 
 class FileType(StrEnum):
     CSV = "csv"
     XLSX = "xlsx"
+    JSON = "json"  # PACT footprints only
 
 
 class UploadStatus(StrEnum):
@@ -174,9 +198,14 @@ def dataset_export_key(kind: str, version: int) -> str:
     return f"{PROCESSED_DATASETS_PREFIX}/{kind}/{version}.csv"
 
 
-def file_type_of(file_name: str) -> FileType:
-    """CSV or Excel, from the name's extension (the only thing the name decides)."""
+def file_type_of(file_name: str, kind: str | None = None) -> FileType:
+    """CSV or Excel, from the name's extension (the only thing the name decides); JSON
+    for a PACT file (``kind`` pact_footprints), which is JSON only."""
     suffix = file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
+    if kind == PACT_FOOTPRINTS_KIND:
+        if suffix == "json":
+            return FileType.JSON
+        raise UploadRefused(f"{file_name}: a PACT footprints file is JSON (.json)")
     if suffix in ("csv", "txt", "tsv"):
         return FileType.CSV
     if suffix == "xlsx":
@@ -212,9 +241,9 @@ def create_upload(
     valid_from = valid_from if valid_from is not None else datetime.now(UTC).date()
     if valid_to is not None and valid_to < valid_from:
         raise UploadRefused(f"valid_to {valid_to} is before valid_from {valid_from}")
-    if kind not in STATIC_KINDS:
-        raise UploadRefused(f"unknown kind {kind!r}; expected one of {', '.join(STATIC_KINDS)}")
-    file_type = file_type_of(file_name)
+    if kind not in UPLOAD_KINDS:
+        raise UploadRefused(f"unknown kind {kind!r}; expected one of {', '.join(UPLOAD_KINDS)}")
+    file_type = file_type_of(file_name, kind)
     limits = dependencies.limits
     if size_bytes > limits.max_bytes:
         raise UploadTooLarge(
@@ -413,6 +442,8 @@ def _load(connection: Connection, store: ObjectStore, upload: Upload) -> list[Ro
     if digest != upload.sha256:
         reason = f"SHA-256 of the file is {digest}, but the upload declared {upload.sha256}"
         return [RowError(name, None, None, None, reason)]
+    if upload.kind == PACT_FOOTPRINTS_KIND:
+        return _load_pact_file(connection, store, upload, data)
     if upload.file_type is FileType.XLSX:
         try:
             data = xlsx_to_csv(data)
@@ -450,6 +481,104 @@ def _load(connection: Connection, store: ObjectStore, upload: Upload) -> list[Ro
         {"version": version.id, "id": _as_uuid(upload.id)},
     )
     return []
+
+
+def _load_pact_file(
+    connection: Connection, store: ObjectStore, upload: Upload, data: bytes
+) -> list[RowError]:
+    """A PACT file's footprints as the next version of supplier_footprints; the errors
+    (one per problem, the column naming the footprint and its field) when rejected."""
+    name = upload.file_name
+    try:
+        document = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        return [RowError(name, None, None, None, f"not a JSON document ({error})")]
+    source = FootprintSource(f"upload {upload.id}", upload.created_at)
+    try:
+        footprints = [(footprint, source) for footprint in footprints_in(document)]
+        version, _ = load_pact_footprints(
+            connection,
+            store,
+            footprints,
+            file_name=name,
+            sha256=upload.sha256,
+            valid_from=upload.valid_from,
+            valid_to=upload.valid_to,
+        )
+    except SupplierImportError as error:
+        return [
+            RowError(name, None, problem.where, problem.value, problem.reason)
+            for problem in error.problems
+        ]
+    except DatasetLoadError as error:
+        return [RowError(name, None, None, None, f"the database refused the rows: {error}")]
+    connection.execute(
+        text(
+            "UPDATE upload SET status = 'accepted', finished_at = now(), "
+            "dataset_version_id = :version WHERE id = :id"
+        ),
+        {"version": version.id, "id": _as_uuid(upload.id)},
+    )
+    return []
+
+
+def load_pact_footprints(
+    connection: Connection,
+    store: ObjectStore,
+    footprints: Sequence[tuple[object, FootprintSource]],
+    *,
+    file_name: str,
+    sha256: str,
+    valid_from: date | None = None,
+    valid_to: date | None = None,
+    figure: SupplierFigure = DEFAULT_SUPPLIER_FIGURE,
+) -> tuple[DatasetVersion, ImportedFootprints]:
+    """Load PACT footprints (each with where it came from) as the next version of
+    supplier_footprints: the latest version's rows with the items they describe
+    replaced or added, checked against the latest items like any supplier_footprints
+    file, written with its processed Parquet. Joins the connection's transaction.
+    ``SupplierImportError`` (every problem; nothing stored) when any footprint cannot be
+    imported, ``DatasetLoadError`` when the database refuses the rows."""
+    current = current_versions(connection)
+    if "items" not in current:
+        raise SupplierImportError(
+            [ImportProblem(None, None, "", None, "there are no items yet to map footprints to")]
+        )
+    items = read_dataset(connection, current["items"].id)
+    imported = supplier_footprint_rows(footprints, items, figure)
+    # the rules a supplier_footprints file obeys (item type, unit); row i+1 = footprint i
+    positions = np.arange(imported.table.num_rows, dtype=np.int64)
+    problems = [
+        ImportProblem(
+            int(error.row) if error.row is not None else None,
+            None,
+            error.column or "",
+            error.value,
+            error.reason,
+        )
+        for error in check_references(
+            "supplier_footprints", imported.table, file_name, {"items": items}, positions
+        )
+    ]
+    if problems:
+        raise SupplierImportError(problems)
+    existing = current.get("supplier_footprints")
+    table = with_replaced_items(
+        read_dataset(connection, existing.id) if existing is not None else None, imported.table
+    )
+    with connection.begin_nested():
+        version = load_dataset_version(
+            connection,
+            "supplier_footprints",
+            table,
+            file_name=file_name,
+            sha256=sha256,
+            valid_from=valid_from,
+            valid_to=valid_to,
+        )
+        # before the commit: a committed version always has its processed Parquet
+        write_processed_parquet(connection, store, version)
+    return version, imported
 
 
 # --- spreadsheets in and out --------------------------------------------------------------
