@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import sys
 from collections.abc import Iterator, Sequence
 from datetime import date
@@ -243,18 +242,23 @@ def _audit_verify(arguments: argparse.Namespace) -> int:
 
 
 def _audit_recompute(arguments: argparse.Namespace) -> int:
-    from pcf.adapters.postgres.results import read_audit_record
-    from pcf.core.audit import recompute_from_record
+    from pcf.usecases.footprints import FootprintNotFound, footprint_audit
 
-    record = read_audit_record(_engine(arguments), arguments.footprint_id)
-    if record is None:
+    try:
+        # the footprint's record with its run's site-inputs record (docs/decisions/0012)
+        trail = footprint_audit(_engine(arguments), arguments.footprint_id)
+    except FootprintNotFound:
         print(f"no audit record for footprint {arguments.footprint_id}", file=sys.stderr)
         return 2
-    document = json.loads(record.record_json)
-    recomputed, differences = recompute_from_record(document)
+    document, recomputed, differences = (
+        trail.record,
+        trail.recomputed,
+        trail.differences_on_recompute,
+    )
     recorded = document["result"]["total_kg_co2e"]
     print(f"recorded   {recorded!r} kg CO2e/{document['result']['declared_unit']}")
-    print(f"recomputed {recomputed['total_kg_co2e']!r}")
+    if recomputed is not None:
+        print(f"recomputed {recomputed['total_kg_co2e']!r}")
     if differences:
         print(f"DIFFERENT in: {', '.join(differences)}")
         return 1

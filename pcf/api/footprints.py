@@ -193,7 +193,14 @@ class AuditRecordOutput(BaseModel):
     sequence: int
     previous_hash: str
     record_hash: str
-    record: dict[str, Any] = Field(description="Inputs, method, steps, result (METHOD.md).")
+    record: dict[str, Any] = Field(
+        description="Inputs, method, steps, result (METHOD.md): the footprint's own record "
+        "with its run's site-inputs record joined in."
+    )
+    site_inputs_sequence: int | None = Field(
+        description="The run's site-inputs record in the chain (record version 2)."
+    )
+    site_inputs_record_hash: str | None
     reproduces: bool = Field(description="Recomputing from the record gives the result exactly.")
     differences_on_recompute: list[str]
 
@@ -301,8 +308,12 @@ def add_footprint_routes(app: APIGatewayRestResolver, engine: Engine) -> None:
     def get_products(
         site_id: SiteFilter = None,
         item_type: Annotated[str | None, Query(max_length=32)] = "product",
+        limit: Annotated[int | None, Query(ge=1, le=1000)] = None,
+        offset: Annotated[int, Query(ge=0)] = 0,
     ) -> ProductsOutput:
-        found = latest_footprints(engine, site_id=site_id, item_type=item_type or None)
+        found = latest_footprints(
+            engine, site_id=site_id, item_type=item_type or None, limit=limit, offset=offset
+        )
         return ProductsOutput(products=[FootprintOutput(**row) for row in found])
 
     @app.get(
@@ -348,6 +359,8 @@ def add_footprint_routes(app: APIGatewayRestResolver, engine: Engine) -> None:
             previous_hash=trail.previous_hash,
             record_hash=trail.record_hash,
             record=trail.record,
+            site_inputs_sequence=trail.site_inputs.sequence if trail.site_inputs else None,
+            site_inputs_record_hash=trail.site_inputs.record_hash if trail.site_inputs else None,
             reproduces=not trail.differences_on_recompute,
             differences_on_recompute=trail.differences_on_recompute,
         )

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from pcf.adapters.postgres.datasets import DatasetVersion, current_versions, read_dataset
 from pcf.adapters.postgres.results import save_calculation
-from pcf.core.audit import footprint_audit_record, footprint_summary
+from pcf.core.audit import RunAuditRecords, footprint_summary
 from pcf.core.engine import FootprintCalculation, ItemFootprint, SiteEnergyFactors
 from pcf.core.model import MethodSettings
 from pcf.core.period import ReferencePeriod, month_period
@@ -124,6 +124,7 @@ def calculate_site_period(
         ],
         "warnings": warnings,
     }
+    audit = RunAuditRecords(calculation, context)
     saved = save_calculation(
         engine,
         site_id=site_id,
@@ -136,9 +137,8 @@ def calculate_site_period(
         },
         dataset_versions={kind: v.id for kind, v in sorted(versions.items())},
         footprints=[_footprint_row(site_id, period, f) for f in footprints],
-        audit_documents={
-            f.item_id: footprint_audit_record(calculation, f, context) for f in footprints
-        },
+        audit_documents={f.item_id: audit.footprint_record(f) for f in footprints},
+        site_inputs_document=audit.site_inputs,
     )
     return SiteCalculation(
         run_id=saved.run_id,
@@ -156,6 +156,10 @@ def calculate_site_period(
 def _footprint_row(site_id: str, period: ReferencePeriod, f: ItemFootprint) -> dict[str, Any]:
     summary = footprint_summary(f)
     return {
+        "item_type": f.item_type,
+        "units_produced": f.units_produced,
+        "electricity_kwh": f.electricity_kwh,
+        "natural_gas_kwh": f.natural_gas_kwh,
         "item_id": f.item_id,
         "site_id": site_id,
         "period_label": period.label,

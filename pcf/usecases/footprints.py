@@ -13,14 +13,22 @@ import dataclasses
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from pcf.adapters.postgres.connection import transaction
-from pcf.adapters.postgres.results import read_audit_record
-from pcf.core.audit import canonical_json, footprint_summary, recompute_from_record
+from pcf.adapters.postgres.results import read_audit_record, read_site_inputs
+from pcf.core.audit import (
+    ChainedRecord,
+    SiteInputsMismatch,
+    canonical_json,
+    footprint_summary,
+    joined_record,
+    recompute_from_record,
+)
 from pcf.core.engine import FootprintCalculation
 from pcf.core.model import BomLines, FootprintInputs, GridMix, SupplierFootprints
 from pcf.formats.definitions import ElectricityMethod
@@ -44,19 +52,28 @@ _FOOTPRINT_COLUMNS = (
 
 
 def latest_footprints(
-    engine: Engine, *, site_id: str | None = None, item_type: str | None = "product"
+    engine: Engine,
+    *,
+    site_id: str | None = None,
+    item_type: str | None = "product",
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[dict[str, Any]]:
     """Each item's footprint at each site in the latest period calculated (its latest
-    run), from ``qs_footprint``; ``item_type`` None: every item produced."""
+    run), from ``qs_footprint``, by site and item; ``item_type`` None: every item
+    produced. ``limit`` and ``offset`` page through them (``limit`` None: all)."""
     return _rows(
         engine,
         'SELECT DISTINCT ON (site_id, item_id COLLATE "C") '
         f"{_FOOTPRINT_COLUMNS} FROM qs_footprint "
         "WHERE (CAST(:site_id AS text) IS NULL OR site_id = :site_id) "
         "AND (CAST(:item_type AS text) IS NULL OR item_type = :item_type) "
-        'ORDER BY site_id, item_id COLLATE "C", period_label DESC',
+        'ORDER BY site_id, item_id COLLATE "C", period_label DESC '
+        "LIMIT :limit OFFSET :offset",
         site_id=site_id,
         item_type=item_type,
+        limit=limit,
+        offset=offset,
     )
 
 
@@ -186,26 +203,69 @@ class AuditTrail:
     sequence: int
     previous_hash: str
     record_hash: str
+    # the footprint's record with its run's site-inputs record joined in (0012): every
+    # input down to meter totals and dataset versions
     record: dict[str, Any]
     differences_on_recompute: list[str]  # empty: the record reproduces the result
+    recomputed: dict[str, Any] | None  # None: the site inputs are not the ones named
+    site_inputs: ChainedRecord | None  # the shared record's place in the chain
+
+
+@dataclass(frozen=True)
+class _StoredAudit:
+    chained: ChainedRecord
+    record: dict[str, Any]  # as stored: version 2 names its site inputs by sha256
+    site_chained: ChainedRecord | None
+    site_inputs: dict[str, Any] | None
 
 
 def footprint_audit(engine: Engine, footprint_id: int) -> AuditTrail:
-    """A footprint's audit record, its place in the hash chain, and whether recomputing
-    from the record alone gives the recorded result bit for bit."""
+    """A footprint's audit record joined with its run's site inputs, both records' places
+    in the hash chain, and whether recomputing from them gives the recorded result bit
+    for bit (``differences_on_recompute`` names ``site_inputs`` when the shared record
+    is missing or no longer hashes to the sha256 the footprint's record names)."""
+    stored = _stored_audit(engine, footprint_id)
+    record: dict[str, Any] = stored.record
+    recomputed: dict[str, Any] | None = None
+    site_json = stored.site_chained.record_json if stored.site_chained else None
+    try:
+        record = joined_record(stored.record, stored.site_inputs, site_json)
+        recomputed, differences = recompute_from_record(
+            stored.record, stored.site_inputs, site_json
+        )
+    except SiteInputsMismatch:
+        differences = ["site_inputs"]
+    return AuditTrail(
+        footprint_id,
+        stored.chained.sequence,
+        stored.chained.previous_hash,
+        stored.chained.record_hash,
+        record,
+        differences,
+        recomputed,
+        stored.site_chained,
+    )
+
+
+def _stored_audit(engine: Engine, footprint_id: int) -> _StoredAudit:
     chained = read_audit_record(engine, footprint_id)
     if chained is None:
         raise FootprintNotFound(f"footprint {footprint_id}")
     record = json.loads(chained.record_json)
-    _, differences = recompute_from_record(record)
-    return AuditTrail(
-        footprint_id,
-        chained.sequence,
-        chained.previous_hash,
-        chained.record_hash,
-        record,
-        differences,
-    )
+    site_chained = None
+    if "site_inputs" in record:
+        site_chained = read_site_inputs(engine, record["site_inputs"]["sha256"])
+    site_inputs = None if site_chained is None else _parsed(site_chained.record_json)
+    return _StoredAudit(chained, record, site_chained, site_inputs)
+
+
+@lru_cache(maxsize=4)
+def _parsed(record_json: str) -> dict[str, Any]:
+    """A site-inputs record parsed once: every footprint of a run names the same one,
+    and at thousands of products it is the large part. Keyed by the stored text itself,
+    so a changed record is parsed (and its hash checked) again. Read only."""
+    parsed: dict[str, Any] = json.loads(record_json)
+    return parsed
 
 
 # -- what-if ------------------------------------------------------------------------
@@ -254,10 +314,9 @@ class WhatIfResult:
 def what_if(engine: Engine, footprint_id: int, changes: WhatIf) -> WhatIfResult:
     """The footprint recomputed from its audit record with ``changes`` applied, beside
     the stored one. Nothing is stored."""
-    chained = read_audit_record(engine, footprint_id)
-    if chained is None:
-        raise FootprintNotFound(f"footprint {footprint_id}")
-    record = json.loads(chained.record_json)
+    stored = _stored_audit(engine, footprint_id)
+    site_json = stored.site_chained.record_json if stored.site_chained else None
+    record = joined_record(stored.record, stored.site_inputs, site_json)
     inputs = apply_what_if(FootprintInputs.from_record(record["inputs"]), changes)
     recomputed = footprint_summary(FootprintCalculation(inputs).footprint(record["item_id"]))
     stored = record["result"]

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from pcf.adapters.postgres.results import read_audit_chain, read_audit_record
-from pcf.core.audit import recompute_from_record, verify_chain
+from pcf.adapters.postgres.results import read_audit_chain
+from pcf.core.audit import verify_chain
 from pcf.sample.spec import SMALL
 from pcf.usecases.demo import run_demo
+from pcf.usecases.footprints import footprint_audit
 
 pytestmark = pytest.mark.integration
 
@@ -37,12 +38,10 @@ def test_demo_runs_the_pipeline_and_reproduces_the_worked_example(
     assert outcome.worked_example["P"] == pytest.approx(10.1207884, rel=1e-9)
 
     # and every footprint of the factory recomputes bit-identically from its audit
-    # record alone, and the chain holding them is intact
+    # record and its run's site inputs, and the chain holding them is intact
     footprint_ids = [i for c in outcome.calculations for i in c.footprint_ids.values()]
     assert len(footprint_ids) >= 10
     for footprint_id in footprint_ids:
-        record = read_audit_record(db, footprint_id)
-        assert record is not None
-        _, differences = recompute_from_record(json.loads(record.record_json))
+        differences = footprint_audit(db, footprint_id).differences_on_recompute
         assert differences == [], f"footprint {footprint_id} differs in {differences}"
     assert verify_chain(read_audit_chain(db)) == []

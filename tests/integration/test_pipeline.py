@@ -7,7 +7,6 @@ as any upload, against the real PostgreSQL.
 from __future__ import annotations
 
 import dataclasses
-import json
 import threading
 from datetime import date
 from pathlib import Path
@@ -17,13 +16,14 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from pcf.adapters.postgres.datasets import current_versions
-from pcf.adapters.postgres.results import read_audit_chain, read_audit_record
+from pcf.adapters.postgres.results import read_audit_chain
 from pcf.adapters.postgres.telemetry_store import PostgresTelemetryStore
 from pcf.cli import main
 from pcf.core.audit import verify_chain
 from pcf.core.engine import machine_breakdown
 from pcf.sample.worked_example import worked_example_files, worked_example_telemetry
 from pcf.usecases.calculate import calculate_site_period
+from pcf.usecases.footprints import footprint_audit
 from pcf.usecases.load_datasets import DatasetRejected, load_static_files
 
 pytestmark = pytest.mark.integration
@@ -75,9 +75,8 @@ def test_audit_record_names_versions_and_meter_totals_and_recomputes(
     store = _load_worked_example(cli_database)
     result = calculate_site_period(cli_database, store, "S1", "2026-01")
     footprint_id = result.footprint_ids["P"]
-    record = read_audit_record(cli_database, footprint_id)
-    assert record is not None
-    document = json.loads(record.record_json)
+    # the footprint's record joined with its run's site inputs (docs/decisions/0012)
+    document = footprint_audit(cli_database, footprint_id).record
     assert document["dataset_versions"]["bom"]["version"] == 1
     telemetry = {t["meter_id"]: t for t in document["telemetry"]}
     assert (
@@ -94,20 +93,20 @@ def test_verify_names_a_tampered_record(
     store = _load_worked_example(cli_database)
     calculate_site_period(cli_database, store, "S1", "2026-01")
     assert main(["audit", "verify"]) == 0
-    # Given someone edits the second record's number in place
+    # Given someone edits P's record's number in place (1: the run's site inputs, 2: A)
     with cli_database.begin() as connection:
         connection.execute(text("SET LOCAL pcf.allow_audit_tamper = on"))
         connection.execute(
             text(
                 "UPDATE audit_record SET record_json = replace(record_json, :old, :new) "
-                "WHERE sequence = 2"
+                "WHERE sequence = 3"
             ),
             {"old": '"total_kg_co2e":10.1', "new": '"total_kg_co2e":9.1'},
         )
     capsys.readouterr()
     # Then verify fails and names that record
     assert main(["audit", "verify"]) == 1
-    assert "audit record 2: content does not match its hash: tampered" in capsys.readouterr().out
+    assert "audit record 3: content does not match its hash: tampered" in capsys.readouterr().out
 
 
 def test_two_calculations_at_once_extend_one_intact_chain(db: Engine) -> None:
@@ -127,7 +126,8 @@ def test_two_calculations_at_once_extend_one_intact_chain(db: Engine) -> None:
         thread.join()
     assert errors == []
     chain = list(read_audit_chain(db))
-    assert [r.sequence for r in chain] == list(range(1, 9))  # 4 runs x 2 footprints
+    # 4 runs x (site inputs + 2 footprints)
+    assert [r.sequence for r in chain] == list(range(1, 13))
     assert verify_chain(chain) == []
 
 
@@ -142,9 +142,7 @@ def test_uploaded_production_count_replaces_the_counter_and_the_audit_says_so(db
     p = next(f for f in result.footprints if f.item_id == "P")
     # Then M1's 1000 kWh spread over 400 P: 2.5 kWh each, 1.19575 kg CO2e
     assert machine_breakdown(p)["M1"]["electricity"] == pytest.approx(2.5 * 0.4783, rel=REL)
-    record = read_audit_record(db, result.footprint_ids["P"])
-    assert record is not None
-    production = json.loads(record.record_json)["inputs"]["production"]
+    production = footprint_audit(db, result.footprint_ids["P"]).record["inputs"]["production"]
     assert dict(zip(production["item_id"], production["source"], strict=True)) == {
         "A": "telemetry:M2-P",
         "P": "upload:production_counts@1",

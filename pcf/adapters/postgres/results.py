@@ -26,7 +26,13 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine, Row
 
 from pcf.adapters.postgres.connection import dbapi_cursor, transaction
-from pcf.core.audit import GENESIS_HASH, ChainedRecord, canonical_json, chain_hash
+from pcf.core.audit import (
+    GENESIS_HASH,
+    ChainedRecord,
+    canonical_json,
+    chain_hash,
+    site_inputs_sha256,
+)
 
 # pg_advisory_xact_lock key serialising appends to the audit chain ("pcf_aud" in ASCII).
 AUDIT_CHAIN_LOCK_KEY = 0x7063665F617564
@@ -48,11 +54,20 @@ FOOTPRINT_COLUMNS = (
     "primary_data_share",
     "complete",
     "notes",
+    # written at calculation time so list reads need no audit record (migration 0011)
+    "item_type",
+    "units_produced",
+    "electricity_kwh",
+    "natural_gas_kwh",
 )
 _FOOTPRINT_DEFAULTS: dict[str, Any] = {
     "electricity_location_kg_co2e": None,
     "electricity_market_kg_co2e": None,
     "notes": [],
+    "item_type": None,
+    "units_produced": None,
+    "electricity_kwh": None,
+    "natural_gas_kwh": None,
 }
 _JSON_COLUMNS = frozenset({"by_category", "by_source", "notes"})
 _FLOAT_COLUMNS = frozenset(
@@ -61,6 +76,9 @@ _FLOAT_COLUMNS = frozenset(
         "electricity_location_kg_co2e",
         "electricity_market_kg_co2e",
         "primary_data_share",
+        "units_produced",
+        "electricity_kwh",
+        "natural_gas_kwh",
     }
 )
 
@@ -166,11 +184,17 @@ def save_calculation(
     dataset_versions: Mapping[str, Any],
     footprints: Iterable[Any],
     audit_documents: Mapping[str, Mapping[str, Any]],
+    site_inputs_document: Mapping[str, Any] | None = None,
 ) -> SavedCalculation:
     """A finished run, its footprints and one audit record per footprint, in one
     transaction. ``audit_documents`` maps each footprint's item_id to its audit record
     (a JSON document); the records are appended in item_id order. Every footprint needs
-    a document and every document a footprint (``ValueError`` otherwise)."""
+    a document and every document a footprint (``ValueError`` otherwise).
+
+    ``site_inputs_document``, the inputs every footprint of the run shares, is appended
+    to the chain first (so tampering with it breaks the chain too) and indexed by run and
+    by the sha256 of its canonical JSON, the name the footprint records give it
+    (``read_site_inputs``)."""
     rows = [_footprint_values(footprint) for footprint in footprints]
     items = {row["item_id"] for row in rows}
     if items != set(audit_documents):
@@ -193,10 +217,27 @@ def save_calculation(
             status="succeeded",
         )
         footprint_ids = _insert_footprints(connection, run_id, rows)
+        site_records: list[tuple[int | None, Mapping[str, Any]]] = (
+            [] if site_inputs_document is None else [(None, site_inputs_document)]
+        )
         audit_records = append_audit_records(
             connection,
-            [(footprint_ids[item], audit_documents[item]) for item in sorted(footprint_ids)],
+            site_records
+            + [(footprint_ids[item], audit_documents[item]) for item in sorted(footprint_ids)],
         )
+        if site_inputs_document is not None:
+            site_record = audit_records.pop(0)
+            connection.execute(
+                text(
+                    "INSERT INTO audit_site_inputs (run_id, sha256, sequence) "
+                    "VALUES (:run_id, :sha256, :sequence)"
+                ),
+                {
+                    "run_id": run_id,
+                    "sha256": site_inputs_sha256(site_record.record_json),
+                    "sequence": site_record.sequence,
+                },
+            )
     return SavedCalculation(run_id, footprint_ids, audit_records)
 
 
@@ -310,6 +351,22 @@ def read_audit_record(bind: Engine | Connection, footprint_id: int) -> ChainedRe
                 "ORDER BY sequence DESC LIMIT 1"
             ),
             {"footprint_id": footprint_id},
+        ).one_or_none()
+    return None if row is None else _chained_record(row)
+
+
+def read_site_inputs(bind: Engine | Connection, sha256: str) -> ChainedRecord | None:
+    """The site-inputs record a footprint record names by ``sha256`` (the latest, should
+    several runs have had the same inputs), as stored: the caller checks that its content
+    still hashes to ``sha256``. None when there is none."""
+    with transaction(bind) as connection:
+        row = connection.execute(
+            text(
+                f"SELECT {', '.join('a.' + c for c in _AUDIT_COLUMNS.split(', '))} "
+                "FROM audit_site_inputs s JOIN audit_record a ON a.sequence = s.sequence "
+                "WHERE s.sha256 = :sha256 ORDER BY s.sequence DESC LIMIT 1"
+            ),
+            {"sha256": sha256},
         ).one_or_none()
     return None if row is None else _chained_record(row)
 

@@ -9,7 +9,7 @@ import json
 import numpy as np
 import pytest
 
-from pcf.core.audit import canonical_json, footprint_audit_record, recompute_from_record
+from pcf.core.audit import RunAuditRecords, canonical_json, recompute_from_record
 from pcf.core.bom import BomCycleError
 from pcf.core.engine import EngineInputError, FootprintCalculation
 from pcf.core.model import MethodSettings, SiteSettings
@@ -462,6 +462,8 @@ def test_gaps_filled_from_the_mean_rate_are_flagged_as_estimated() -> None:
 
 def test_a_filled_footprint_recomputes_from_its_audit_record() -> None:
     calc = _half_reported(TelemetryGaps.FILL_MEAN_RATE)
-    record = json.loads(canonical_json(footprint_audit_record(calc, calc.footprint("X"), {})))
+    run = RunAuditRecords(calc, {})
+    record = json.loads(canonical_json(run.footprint_record(calc.footprint("X"))))
+    site_inputs = json.loads(run.site_inputs_json)
     assert record["method"]["settings"]["telemetry_gaps"] == "fill_mean_rate"
-    assert recompute_from_record(record)[1] == []
+    assert recompute_from_record(record, site_inputs)[1] == []
