@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -105,7 +106,7 @@ def _examples() -> list[tuple[str, dict[str, Any]]]:
 
 def _broken_copies(footprint: dict[str, Any]) -> list[dict[str, Any]]:
     copies = []
-    for change in (
+    changes: tuple[Callable[[dict[str, Any]], object], ...] = (
         lambda f: f.pop("companyName"),
         lambda f: f.update(status="Retired"),
         lambda f: f.update(productIds=[]),
@@ -115,7 +116,8 @@ def _broken_copies(footprint: dict[str, Any]) -> list[dict[str, Any]]:
         lambda f: f["pcf"].pop("fossilGhgEmissions"),
         lambda f: f.update(companyIds=["urn:a", "urn:a"]),
         lambda f: f["pcf"].update(packagingEmissionsIncluded="yes"),
-    ):
+    )
+    for change in changes:
         broken = copy.deepcopy(footprint)
         change(broken)
         copies.append(broken)
