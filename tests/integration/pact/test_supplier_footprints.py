@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
@@ -26,6 +27,8 @@ from pcf.adapters.postgres.datasets import current_versions, read_dataset
 from pcf.adapters.postgres.migrations import upgrade
 from pcf.adapters.postgres.results import read_audit_record
 from pcf.adapters.postgres.telemetry_store import PostgresTelemetryStore
+from pcf.api.auth import Role
+from pcf.api.local_server import LocalServer
 from pcf.cli import main
 from pcf.pact.supplier_import import SupplierImportError
 from pcf.pact.supplier_pull import PullError, SupplierApi, pull_supplier_footprints
@@ -360,3 +363,51 @@ def test_pcf_pact_pull_on_the_command_line(
     monkeypatch.delenv("SUPPLIER_SECRET")
     assert main(arguments) == 2
     assert "SUPPLIER_SECRET is not set" in capsys.readouterr().err
+
+
+def test_a_pact_file_through_the_upload_api(buyer: Engine, tmp_path: Path) -> None:
+    # Given the upload API on the buyer's database
+    server = LocalServer(buyer, b"upload-api-secret", objects_dir=tmp_path / "objects", port=0)
+    data = json.dumps(c_footprint_v3()).encode()
+    with server.running():
+        headers = {
+            "Authorization": f"Bearer {server.tokens.issue('sme-1', [Role.SME])}",
+            "Content-Type": "application/json",
+        }
+        # When an SME asks for a pact_footprints upload and PUTs the JSON file
+        created = requests.post(
+            f"{server.url}/uploads",
+            json={
+                "kind": "pact_footprints",
+                "file_name": "acme.json",
+                "size_bytes": len(data),
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "valid_from": "2026-01-01",
+            },
+            headers=headers,
+            timeout=30,
+        )
+        assert created.status_code == 201, created.text
+        upload = created.json()["upload"]
+        assert upload["file_type"] == "json"
+        put = requests.put(created.json()["upload_url"], data=data, timeout=30)
+        assert put.status_code == 200
+        status = requests.get(
+            f"{server.url}/uploads/{upload['upload_id']}", headers=headers, timeout=30
+        ).json()
+        # and a JSON file for a table kind is refused
+        refused = requests.post(
+            f"{server.url}/uploads",
+            json={
+                "kind": "bom",
+                "file_name": "bom.json",
+                "size_bytes": 1,
+                "sha256": "0" * 64,
+            },
+            headers=headers,
+            timeout=30,
+        )
+    # Then the file is accepted as supplier_footprints version 2
+    assert (status["status"], status["dataset_version"]) == ("accepted", 2)
+    assert supplier_rows(buyer)["C"]["source"] == f"upload {upload['upload_id']}"
+    assert refused.status_code == 400
