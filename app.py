@@ -1,10 +1,15 @@
-"""CDK app entry point: composes one stack per concern (see stacks/README.md).
+"""CDK app entry point (`cdk synth`, `cdk deploy`): the stacks of ``stacks.system`` with
+the settings of the `cdk.json` context (``stacks.settings`` lists them)."""
 
-The stacks arrive with the infrastructure issue; until then `cdk synth` has nothing to
-synthesise and says so instead of failing obscurely.
-"""
+# isort: off
+import stacks  # noqa: F401 - first: points jsii at the pinned Node.js before aws_cdk loads
+import aws_cdk as cdk
 
-import sys
+# isort: on
 
-if __name__ == "__main__":
-    sys.exit("No stacks yet: the CDK stacks are defined in stacks/ by the infrastructure work.")
+from stacks.settings import DeploymentSettings
+from stacks.system import build_system
+
+app = cdk.App()
+build_system(app, DeploymentSettings.from_context(app.node.try_get_context))
+app.synth()

@@ -28,6 +28,7 @@ from stacks.packaging import build_bundle
 LOG_RETENTION = logs.RetentionDays.ONE_YEAR
 RUNTIME = lambda_.Runtime.PYTHON_3_14
 ARCHITECTURE = lambda_.Architecture.ARM_64
+DEFAULT_TIMEOUT = cdk.Duration.seconds(30)
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ class PcfFunction(Construct):
         key: kms.IKey,
         environment: Mapping[str, str] | None = None,
         placement: Placement | None = None,
-        timeout: cdk.Duration = cdk.Duration.seconds(30),
+        timeout: cdk.Duration = DEFAULT_TIMEOUT,
         memory_mb: int = 512,
         reserved_concurrency: int | None = None,
         handler: str = "handler.lambda_handler",
@@ -148,4 +149,6 @@ def grant_actions(
     """Allow ``actions`` on exactly ``resources`` (never a bare ``*`` action)."""
     if any("*" in action for action in actions):
         raise ValueError(f"wildcard actions are not granted: {actions}")
-    iam.Grant.add_to_principal(grantee=principal, actions=list(actions), resource_arns=list(resources))
+    iam.Grant.add_to_principal(
+        grantee=principal, actions=list(actions), resource_arns=list(resources)
+    )

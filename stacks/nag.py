@@ -1,16 +1,26 @@
-"""cdk-nag: every stack is checked with ``AwsSolutionsChecks`` during synthesis.
+"""cdk-nag: every stack is checked with ``AwsSolutionsChecks`` during synthesis (a CDK
+policy-validation plugin: a finding fails `cdk synth`).
 
 A finding is either fixed or acknowledged with ``acknowledge`` next to the construct it
-is about, with the reason; ``tests/infrastructure`` fails on any finding left
-unacknowledged (cdk-nag reports them as error annotations).
+is about, with the reason (recorded in the construct's metadata and in the cloud
+assembly's validation report). An IAM finding is acknowledged per wildcard
+(``applies_to``), so a wildcard added later is still reported.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from cdk_nag import NagPackSuppression, NagSuppressions
+import aws_cdk as cdk
+from cdk_nag import AwsSolutionsChecks
 from constructs import IConstruct
+
+
+def check_with_nag(app: cdk.App) -> None:
+    """Run the AWS Solutions rules on every construct of ``app`` at synthesis."""
+    cdk.Validations.of(app).add_plugins(
+        AwsSolutionsChecks(app, verbose=True, write_suppressions_to_cloud_formation=True)
+    )
 
 
 def acknowledge(
@@ -19,20 +29,12 @@ def acknowledge(
     reason: str,
     *,
     applies_to: Sequence[str] | None = None,
-    children: bool = True,
 ) -> None:
-    """Acknowledge ``rule_id`` on ``construct`` (and its children) for ``reason``.
-
-    ``applies_to`` narrows an IAM finding to the named wildcard resources or actions, so
-    a wildcard added later is still reported."""
+    """Acknowledge ``rule_id`` on ``construct`` and its children, for ``reason``;
+    with ``applies_to``, only those findings (``Resource::*``, ``Action::s3:Get*``...)."""
     if len(reason) < 20:
         raise ValueError(f"say why {rule_id} is acknowledged, in a sentence: {reason!r}")
-    NagSuppressions.add_resource_suppressions(
-        construct,
-        [
-            NagPackSuppression(id=rule_id, reason=reason, applies_to=list(applies_to))
-            if applies_to
-            else NagPackSuppression(id=rule_id, reason=reason)
-        ],
-        apply_to_children=children,
+    ids = [f"{rule_id}[{finding}]" for finding in applies_to] if applies_to else [rule_id]
+    cdk.Validations.of(construct).acknowledge(
+        *(cdk.Acknowledgment(id=rule, reason=reason) for rule in ids)
     )

@@ -18,6 +18,7 @@ from constructs import Construct
 
 from stacks.base import PcfStack
 from stacks.functions import LOG_RETENTION, Placement
+from stacks.nag import acknowledge
 from stacks.settings import DeploymentSettings, ExistingVpc
 
 # Interface endpoints for the AWS APIs functions in the VPC call (S3 has a gateway one).
@@ -77,10 +78,16 @@ class NetworkStack(PcfStack):
             )
             vpc.add_gateway_endpoint("S3", service=ec2.GatewayVpcEndpointAwsService.S3)
             for name, service in INTERFACE_ENDPOINTS.items():
-                vpc.add_interface_endpoint(
+                endpoint = vpc.add_interface_endpoint(
                     name,
                     service=service,
                     subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+                )
+                acknowledge(
+                    endpoint,
+                    "AwsSolutions-EC23",
+                    "The endpoint's group admits HTTPS from the VPC's own CIDR only (a "
+                    "token cdk-nag cannot resolve, hence its error).",
                 )
             self.vpc = vpc
         self.database_clients = ec2.SecurityGroup(

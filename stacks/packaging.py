@@ -92,6 +92,12 @@ FUNCTION_DEPENDENCIES: dict[str, tuple[str, ...]] = {
     "migrations": (*_POWERTOOLS, *_DATABASE),
 }
 
+# Folders of the repository a function reads at run time, copied to the same relative
+# path in its bundle (the migrations Lambda sets PCF_SQL_DIR to its copy).
+FUNCTION_FILES: dict[str, tuple[str, ...]] = {
+    "migrations": ("sql/migrations",),
+}
+
 # Left out of the installed wheels (glob patterns on paths relative to the bundle root).
 PRUNED = (
     "*/__pycache__",
@@ -122,8 +128,20 @@ PRUNED = (
     *(
         f"scipy/{name}"
         for name in (
-            "cluster", "datasets", "differentiate", "fft", "fftpack", "integrate",
-            "interpolate", "io", "misc", "ndimage", "odr", "optimize", "signal", "spatial",
+            "cluster",
+            "datasets",
+            "differentiate",
+            "fft",
+            "fftpack",
+            "integrate",
+            "interpolate",
+            "io",
+            "misc",
+            "ndimage",
+            "odr",
+            "optimize",
+            "signal",
+            "spatial",
             "stats",
         )
     ),
@@ -169,6 +187,8 @@ def _canonical(name: str) -> str:
 def _source_files(function: str) -> list[Path]:
     files = [p for p in PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
     files += [p for p in (LAMBDAS / function).rglob("*.py") if "__pycache__" not in p.parts]
+    for folder in FUNCTION_FILES.get(function, ()):
+        files += [p for p in (ROOT / folder).rglob("*") if p.is_file()]
     return sorted(files)
 
 
@@ -196,7 +216,9 @@ def build_bundle(
     The handler is ``handler.lambda_handler`` at the folder's root, ``pcf`` beside it.
     """
     if function not in FUNCTION_DEPENDENCIES:
-        raise KeyError(f"no Lambda function {function!r}; known: {', '.join(FUNCTION_DEPENDENCIES)}")
+        raise KeyError(
+            f"no Lambda function {function!r}; known: {', '.join(FUNCTION_DEPENDENCIES)}"
+        )
     target = build_root / f"{function}-{platform.name}-{bundle_digest(function, platform)}"
     if target.is_dir():
         return target
@@ -210,6 +232,8 @@ def build_bundle(
         )
         for source in (LAMBDAS / function).glob("*.py"):
             shutil.copy2(source, staging / source.name)
+        for folder in FUNCTION_FILES.get(function, ()):
+            shutil.copytree(ROOT / folder, staging / folder)
         try:
             staging.rename(target)  # atomic: a concurrent build of the same inputs wins once
         except OSError:

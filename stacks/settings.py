@@ -5,17 +5,24 @@ message naming the context key instead of failing deep inside a construct. Nothi
 looks anything up in an AWS account: an existing VPC is given by its ids, a domain by
 its hosted zone id and name, so `cdk synth` runs offline.
 
-| context key | meaning | default |
-|---|---|---|
-| `environment` | name prefixed to every stack (`pcf-<environment>-...`) | `dev` |
-| `account`, `region` | where the system is deployed | `CDK_DEFAULT_ACCOUNT` / `CDK_DEFAULT_REGION`, then placeholder account and `eu-central-1` |
-| `telemetryStore` | `postgres` (telemetry windows in the database) or `timestream` | `postgres` |
-| `vpc` | `{"mode": "new", "maxAzs": 2}` or `{"mode": "existing", "vpcId", "availabilityZones", "privateSubnetIds", "publicSubnetIds"}` | new, 2 AZs |
-| `domain` | `null`, or `{"name", "hostedZoneId", "hostedZoneName", "certificateArn"?}`; without `certificateArn` the us-east-1 stack issues one (DNS validation) | none |
-| `quickSight` | `{"enabled": bool, "principalArn": QuickSight user or group ARN}` | off |
-| `alarmEmail` | address subscribed to the alarm topic (confirm the e-mail AWS sends) | none |
-| `greengrassThingGroup` | thing group the meter component is deployed to | `pcf-<environment>-plant-cores` |
-| `removalPolicy` | `retain` (production: data outlives the stack) or `destroy` (short-lived test environments) | `retain` |
+- ``environment``: name prefixed to every stack and named resource (``pcf-<environment>-...``);
+  default ``dev``.
+- ``account``, ``region``: where the system is deployed; default ``CDK_DEFAULT_ACCOUNT`` /
+  ``CDK_DEFAULT_REGION``, then a placeholder account and ``eu-central-1``.
+- ``telemetryStore``: ``postgres`` (default: telemetry windows in the database) or
+  ``timestream``.
+- ``vpc``: ``{"mode": "new", "maxAzs": 2}`` (default) or ``{"mode": "existing", "vpcId",
+  "availabilityZones", "privateSubnetIds", "publicSubnetIds"}``.
+- ``domain``: ``null`` (default) or ``{"name", "hostedZoneId", "hostedZoneName",
+  "certificateArn"?}``; without ``certificateArn`` the us-east-1 stack issues one (DNS
+  validation).
+- ``quickSight``: ``{"enabled": bool, "principalArn": QuickSight user or group ARN}``;
+  default off.
+- ``alarmEmail``: address subscribed to the alarm topic (confirm the e-mail AWS sends).
+- ``greengrassThingGroup``: thing group the meter component is deployed to; default
+  ``pcf-<environment>-plant-cores``.
+- ``removalPolicy``: ``retain`` (default; production: data outlives the stack) or
+  ``destroy`` (short-lived test environments).
 """
 
 from __future__ import annotations
@@ -178,7 +185,9 @@ def _vpc(value: Any) -> NewVpc | ExistingVpc:
     vpc_id = _text(value.get("vpcId"), "vpc.vpcId")
     if not re.fullmatch(r"vpc-[0-9a-f]{8,17}", vpc_id):
         raise SettingsError(f"context 'vpc.vpcId' is not a VPC id (got {vpc_id!r})")
-    zones = _ids(value.get("availabilityZones"), "vpc.availabilityZones", r"[a-z]{2}(-[a-z]+)+-\d[a-z]")
+    zones = _ids(
+        value.get("availabilityZones"), "vpc.availabilityZones", r"[a-z]{2}(-[a-z]+)+-\d[a-z]"
+    )
     private = _ids(value.get("privateSubnetIds"), "vpc.privateSubnetIds", r"subnet-[0-9a-f]{8,17}")
     public = _ids(value.get("publicSubnetIds"), "vpc.publicSubnetIds", r"subnet-[0-9a-f]{8,17}")
     if len(private) != len(zones) or len(public) != len(zones):
@@ -219,7 +228,8 @@ def _quicksight(value: Any) -> QuickSightSettings:
     enabled = bool(value.get("enabled", False))
     principal = value.get("principalArn") or None
     if enabled and (
-        principal is None or not re.fullmatch(r"arn:aws[a-z-]*:quicksight:[^:]+:\d{12}:(user|group)/.+", principal)
+        principal is None
+        or not re.fullmatch(r"arn:aws[a-z-]*:quicksight:[^:]+:\d{12}:(user|group)/.+", principal)
     ):
         raise SettingsError(
             "context 'quickSight.principalArn' must be the ARN of the QuickSight user or "

@@ -21,7 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import aws_cdk as cdk
-from cdk_nag import AwsSolutionsChecks
 
 from stacks.api import ApiStack
 from stacks.calculation import CalculationStack
@@ -30,6 +29,7 @@ from stacks.edge import EdgeStack
 from stacks.global_edge import GlobalEdgeStack
 from stacks.ingestion import IngestionStack
 from stacks.monitoring import MonitoringStack
+from stacks.nag import check_with_nag
 from stacks.network import NetworkStack
 from stacks.processing import ProcessingStack
 from stacks.settings import CLOUDFRONT_REGION, DeploymentSettings
@@ -79,7 +79,7 @@ def build_system(app: cdk.App, settings: DeploymentSettings) -> System:
     def stack_props(concern: str, description: str) -> dict[str, object]:
         return {
             "stack_name": f"{prefix}-{concern}",
-            "description": f"Product carbon footprint platform ({settings.environment}): {description}",
+            "description": f"PCF platform ({settings.environment}): {description}",
             "env": env,
             "termination_protection": settings.removal.value == "retain",
         }
@@ -95,7 +95,10 @@ def build_system(app: cdk.App, settings: DeploymentSettings) -> System:
         },
     )
     network = NetworkStack(
-        app, "Network", settings=settings, **stack_props("network", "VPC and endpoints")  # type: ignore[arg-type]
+        app,
+        "Network",
+        settings=settings,
+        **stack_props("network", "VPC and endpoints"),  # type: ignore[arg-type]
     )
     storage = StorageStack(
         app,
@@ -192,5 +195,5 @@ def build_system(app: cdk.App, settings: DeploymentSettings) -> System:
     for stack in system.stacks():
         cdk.Tags.of(stack).add("application", "pcf")
         cdk.Tags.of(stack).add("environment", settings.environment)
-    cdk.Aspects.of(app).add(AwsSolutionsChecks(verbose=True))
+    check_with_nag(app)
     return system

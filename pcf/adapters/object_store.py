@@ -222,15 +222,44 @@ class FolderObjectStore:
         return f"{self.base_url}{LOCAL_OBJECTS_PATH}{key}?{query}"
 
 
-class S3ObjectStore:
-    """Objects in one S3 bucket, through a boto3 S3 client."""
+TIERS = ("raw", "processed", "curated", "quarantine")
 
-    def __init__(self, client: Any, bucket: str) -> None:
+
+def tier_buckets(text: str) -> dict[str, str]:
+    """``"raw=b1 processed=b2 ..."`` (the ``OBJECT_STORE_BUCKETS`` setting) as a mapping;
+    every tier must be named once."""
+    buckets: dict[str, str] = {}
+    for pair in text.split():
+        tier, _, bucket = pair.partition("=")
+        if tier not in TIERS or not bucket or tier in buckets:
+            raise ValueError(f"expected 'tier=bucket' once per tier of {TIERS}, got {pair!r}")
+        buckets[tier] = bucket
+    missing = set(TIERS) - set(buckets)
+    if missing:
+        raise ValueError(f"no bucket for the tiers {sorted(missing)}")
+    return buckets
+
+
+class S3ObjectStore:
+    """Objects in S3, through a boto3 S3 client: in one bucket (key prefixes as tiers), or
+    in one bucket per tier (``buckets`` maps a key's first segment to its bucket; the key
+    is kept whole, so an object's key is the same wherever it lives)."""
+
+    def __init__(self, client: Any, buckets: str | dict[str, str]) -> None:
         self.client = client
-        self.bucket = bucket
+        self.buckets = buckets
+
+    def bucket_of(self, key: str) -> str:
+        if isinstance(self.buckets, str):
+            return self.buckets
+        return self.buckets[key.split("/", 1)[0]]
 
     def put(self, key: str, data: bytes, *, overwrite: bool = False) -> None:
-        arguments: dict[str, Any] = {"Bucket": self.bucket, "Key": check_key(key), "Body": data}
+        arguments: dict[str, Any] = {
+            "Bucket": self.bucket_of(key),
+            "Key": check_key(key),
+            "Body": data,
+        }
         if not overwrite:
             arguments["IfNoneMatch"] = "*"  # S3 conditional write: refused when it exists
         try:
@@ -242,7 +271,7 @@ class S3ObjectStore:
 
     def get(self, key: str) -> bytes:
         try:
-            response = self.client.get_object(Bucket=self.bucket, Key=check_key(key))
+            response = self.client.get_object(Bucket=self.bucket_of(key), Key=check_key(key))
         except self.client.exceptions.NoSuchKey as error:
             raise ObjectNotFoundError(key) from error
         body: bytes = response["Body"].read()
@@ -250,7 +279,7 @@ class S3ObjectStore:
 
     def size(self, key: str) -> int | None:
         try:
-            response = self.client.head_object(Bucket=self.bucket, Key=check_key(key))
+            response = self.client.head_object(Bucket=self.bucket_of(key), Key=check_key(key))
         except self.client.exceptions.ClientError as error:
             if _error_code(error) in ("404", "NoSuchKey", "NotFound"):
                 return None
@@ -261,11 +290,11 @@ class S3ObjectStore:
     def move(self, source: str, target: str) -> None:
         # CopyObject copies the bytes server-side (up to 5 GB, far above the upload limit)
         self.client.copy_object(
-            Bucket=self.bucket,
+            Bucket=self.bucket_of(target),
             Key=check_key(target),
-            CopySource={"Bucket": self.bucket, "Key": check_key(source)},
+            CopySource={"Bucket": self.bucket_of(source), "Key": check_key(source)},
         )
-        self.client.delete_object(Bucket=self.bucket, Key=source)
+        self.client.delete_object(Bucket=self.bucket_of(source), Key=source)
 
     def presigned_put_url(self, key: str, expires_in: int) -> str:
         return self._presigned_url("put_object", key, expires_in)
@@ -276,7 +305,7 @@ class S3ObjectStore:
     def _presigned_url(self, operation: str, key: str, expires_in: int) -> str:
         url: str = self.client.generate_presigned_url(
             operation,
-            Params={"Bucket": self.bucket, "Key": check_key(key)},
+            Params={"Bucket": self.bucket_of(key), "Key": check_key(key)},
             ExpiresIn=expires_in,
         )
         return url

@@ -1,7 +1,9 @@
 """The upload API's and upload validation's environment in the cloud, parsed at cold start.
 
 - ``DATABASE_URL``: the PostgreSQL holding data sets and uploads.
-- ``OBJECT_STORE_BUCKET``: the data-lake bucket (tiers by key prefix, see
+- ``OBJECT_STORE_BUCKETS``: the data lake's bucket per tier, ``raw=<bucket>
+  processed=<bucket> curated=<bucket> quarantine=<bucket>`` (as the CDK app deploys
+  it); or ``OBJECT_STORE_BUCKET``: one bucket, tiers by key prefix (see
   ``pcf.adapters.object_store``).
 - ``MAX_UPLOAD_BYTES`` (optional): the largest file accepted, 50 MiB by default.
 
@@ -13,9 +15,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from pcf.adapters.object_store import S3ObjectStore
+from pcf.adapters.object_store import S3ObjectStore, tier_buckets
 from pcf.adapters.postgres.connection import create_engine
 from pcf.api.auth import cognito_authenticator
 from pcf.api.routes import ApiDependencies
@@ -26,8 +28,25 @@ class CloudSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     database_url: str = Field(alias="DATABASE_URL", min_length=1)
-    bucket: str = Field(alias="OBJECT_STORE_BUCKET", min_length=3)
+    bucket: str | None = Field(alias="OBJECT_STORE_BUCKET", default=None, min_length=3)
+    tier_buckets: str | None = Field(alias="OBJECT_STORE_BUCKETS", default=None)
     max_upload_bytes: int = Field(alias="MAX_UPLOAD_BYTES", default=DEFAULT_MAX_UPLOAD_BYTES, gt=0)
+
+    @model_validator(mode="after")
+    def _one_object_store(self) -> CloudSettings:
+        if (self.bucket is None) == (self.tier_buckets is None):
+            raise ValueError("set exactly one of OBJECT_STORE_BUCKET and OBJECT_STORE_BUCKETS")
+        if self.tier_buckets is not None:
+            tier_buckets(self.tier_buckets)
+        return self
+
+    @property
+    def buckets(self) -> str | dict[str, str]:
+        """The ``S3ObjectStore`` buckets: one name, or a bucket per tier."""
+        if self.tier_buckets is not None:
+            return tier_buckets(self.tier_buckets)
+        assert self.bucket is not None  # the validator allows no other case
+        return self.bucket
 
     @classmethod
     def from_environment(cls, environment: Mapping[str, str] | None = None) -> CloudSettings:
@@ -40,7 +59,7 @@ def cloud_upload_dependencies(settings: CloudSettings) -> UploadDependencies:
 
     return UploadDependencies(
         engine=create_engine(settings.database_url),
-        store=S3ObjectStore(boto3.client("s3"), settings.bucket),
+        store=S3ObjectStore(boto3.client("s3"), settings.buckets),
         limits=UploadLimits(max_bytes=settings.max_upload_bytes),
     )
 

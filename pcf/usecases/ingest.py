@@ -273,6 +273,9 @@ class IngestDependencies:
     dead_letter: DeadLetterDestination
 
 
+TIMESTREAM_STORE_SCHEME = "timestream:"
+
+
 class IngestSettings(BaseModel):
     """The ingest's environment, parsed at cold start (a missing one fails there).
 
@@ -281,6 +284,8 @@ class IngestSettings(BaseModel):
       for dead letters as JSON lines.
     - ``ARCHIVE``: ``firehose:<delivery stream name>``, or a local folder (the root of
       the object-store folder; files go under ``raw/telemetry/``).
+    - ``TELEMETRY_STORE`` (optional): ``postgres`` (the default: the database of
+      ``DATABASE_URL``) or ``timestream:<database>/<table>[/<hourly table>]``.
     """
 
     model_config = ConfigDict(frozen=True, extra="ignore")
@@ -288,6 +293,11 @@ class IngestSettings(BaseModel):
     database_url: str = Field(alias="DATABASE_URL", min_length=1)
     dead_letter_queue_url: str = Field(alias="DEAD_LETTER_QUEUE_URL", min_length=1)
     archive: str = Field(alias="ARCHIVE", min_length=1)
+    telemetry_store: str = Field(
+        alias="TELEMETRY_STORE",
+        default="postgres",
+        pattern=r"^(postgres|timestream:[^/]+/[^/]+(/[^/]+)?)$",
+    )
 
     @classmethod
     def from_environment(cls, environment: Mapping[str, str] | None = None) -> IngestSettings:
@@ -312,8 +322,29 @@ def build_ingest_dependencies(settings: IngestSettings) -> IngestDependencies:
         dead_letter = SqsDeadLetters(boto3.client("sqs"), settings.dead_letter_queue_url)
     else:
         dead_letter = FolderDeadLetters(Path(settings.dead_letter_queue_url))
-    store = PostgresTelemetryStore(create_engine(settings.database_url))
-    return IngestDependencies(store=store, archive=archive, dead_letter=dead_letter)
+    return IngestDependencies(
+        store=telemetry_store(settings.telemetry_store, settings.database_url),
+        archive=archive,
+        dead_letter=dead_letter,
+    )
+
+
+def telemetry_store(setting: str, database_url: str) -> TelemetryStore:
+    """The store a ``TELEMETRY_STORE`` setting names (see ``IngestSettings``)."""
+    if setting.startswith(TIMESTREAM_STORE_SCHEME):
+        import boto3
+
+        from pcf.adapters.timestream.store import TimestreamTelemetryStore
+
+        database, table, *hourly = setting.removeprefix(TIMESTREAM_STORE_SCHEME).split("/")
+        return TimestreamTelemetryStore(
+            boto3.client("timestream-write"),
+            boto3.client("timestream-query"),
+            database,
+            table,
+            rollup_table=hourly[0] if hourly else None,
+        )
+    return PostgresTelemetryStore(create_engine(database_url))
 
 
 class RecordNotIngested(RuntimeError):

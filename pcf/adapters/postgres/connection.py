@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy
 from sqlalchemy.engine import Connection, Engine, make_url
 
+from pcf.adapters.postgres.credentials import DATABASE_SECRET_ARN_ENV, SecretCredentials
+
 if TYPE_CHECKING:
     from pgserver.postgres_server import PostgresServer
 
@@ -46,15 +48,21 @@ def create_engine(url: str, *, search_path: str | None = None) -> Engine:
     """A SQLAlchemy engine on psycopg2 that checks pooled connections before use.
 
     ``postgresql://`` and ``postgres://`` URLs are pinned to psycopg2 (SQLAlchemy 2.1
-    would otherwise pick psycopg 3, which is not installed). ``search_path`` puts every
-    connection in that schema, so a second, independent set of tables (the worked
-    example beside the demo factory) can live in the same database.
+    would otherwise pick psycopg 3, which is not installed). With ``DATABASE_SECRET_ARN``
+    set (AWS), the user and password come from that secret (``credentials``).
+    ``search_path`` puts every connection in that schema, so a second, independent set
+    of tables (the worked example beside the demo factory) can live in the same
+    database.
     """
     parsed = make_url(url)
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg2")
     connect_args = {"options": f"-c search_path={search_path}"} if search_path else {}
-    return sqlalchemy.create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
+    engine = sqlalchemy.create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
+    secret_arn = os.environ.get(DATABASE_SECRET_ARN_ENV, "").strip()
+    if secret_arn:
+        SecretCredentials(secret_arn).attach(engine)
+    return engine
 
 
 def _embedded_server(data_dir: Path) -> PostgresServer:
