@@ -14,8 +14,13 @@ machine, over the standard library's HTTP server.
 - with ``tls`` the server speaks HTTPS only; the event's ``X-Forwarded-Proto`` says which
   (set here, as API Gateway does, never taken from the client).
 
-The resolver keeps the current request on itself, so requests go through it one at a
-time (a lock); object PUTs and GETs run in parallel.
+A Powertools resolver keeps the current request (event, context, matched route) on
+itself, so two requests must never share one: each request in flight takes a resolver of
+its own from a pool (built on demand, reused after), and requests run concurrently, up
+to ``max_concurrent_requests`` at once (the rest wait their turn). Each request holds at
+most one database connection at a time, so that limit stays within the engine's pool
+(SQLAlchemy's default allows 15). Object PUTs and GETs and the web app's files do not
+count against it.
 """
 
 from __future__ import annotations
@@ -23,10 +28,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import queue
 import threading
 import urllib.parse
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -34,6 +40,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, cast
 
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from sqlalchemy.engine import Engine
 
@@ -55,6 +62,9 @@ from pcf.pact.tls import TlsFiles
 from pcf.usecases.uploads import UploadDependencies, UploadLimits, process_landed_object
 
 DEFAULT_OBJECTS_DIR = Path("var/objects")
+# API requests run at once; more gain nothing on a few cores (the GIL) and each holds a
+# database connection.
+DEFAULT_CONCURRENT_REQUESTS = 8
 # API Gateway refuses bodies over 10 MB; so does the local server.
 MAX_API_BODY_BYTES = 10 * 1024 * 1024
 
@@ -74,6 +84,26 @@ class _LocalContext:
     aws_request_id: str = ""
 
 
+class ResolverPool:
+    """Resolvers built by ``build``, one per request in flight: built when none is idle,
+    kept for the next request after. At most as many exist as requests ever ran at once."""
+
+    def __init__(self, build: Callable[[], APIGatewayRestResolver]) -> None:
+        self._build = build
+        self._idle: queue.SimpleQueue[APIGatewayRestResolver] = queue.SimpleQueue()
+
+    @contextmanager
+    def resolver(self) -> Iterator[APIGatewayRestResolver]:
+        try:
+            resolver = self._idle.get_nowait()
+        except queue.Empty:
+            resolver = self._build()
+        try:
+            yield resolver
+        finally:
+            self._idle.put(resolver)
+
+
 class LocalServer:
     """The API and the object store on ``host:port`` (port 0: any free port)."""
 
@@ -89,9 +119,9 @@ class LocalServer:
         public_url: str | None = None,
         tls: TlsFiles | None = None,
         pact: PactSettings | None = None,
+        max_concurrent_requests: int = DEFAULT_CONCURRENT_REQUESTS,
     ) -> None:
-        self.http = ThreadingHTTPServer((host, port), _RequestHandler)
-        self.http.daemon_threads = True
+        self.http = _HttpServer((host, port), _RequestHandler)
         self.scheme = "https" if tls is not None else "http"
         if tls is not None:
             # the handshake happens in the request's thread, not in the accept loop
@@ -105,11 +135,11 @@ class LocalServer:
             objects_dir, UrlSigner(_derived_key(secret, "object-urls")), self.url
         )
         self.uploads = UploadDependencies(engine, self.store, limits or UploadLimits())
-        self.api = build_api(ApiDependencies(self.uploads, local_authenticator(self.tokens)))
-        self.pact_api = build_pact_api(
-            local_pact_dependencies(engine, self.tokens, pact or PactSettings())
-        )
-        self.api_lock = threading.Lock()
+        api_dependencies = ApiDependencies(self.uploads, local_authenticator(self.tokens))
+        pact_dependencies = local_pact_dependencies(engine, self.tokens, pact or PactSettings())
+        self.api = ResolverPool(lambda: build_api(api_dependencies))
+        self.pact_api = ResolverPool(lambda: build_pact_api(pact_dependencies))
+        self.api_slots = threading.BoundedSemaphore(max_concurrent_requests)
         setattr(self.http, "local_server", self)  # noqa: B010 - read by the request handler
 
     def serve_forever(self) -> None:
@@ -135,9 +165,9 @@ class LocalServer:
 
     def handle_api(self, request: _RequestHandler, body: bytes) -> None:
         event = _api_gateway_event(request, body, self.scheme)
-        resolver = self.pact_api if is_pact_path(event["path"]) else self.api
-        with self.api_lock:
-            context = cast(LambdaContext, _LocalContext(aws_request_id=uuid.uuid4().hex))
+        pool = self.pact_api if is_pact_path(event["path"]) else self.api
+        context = cast(LambdaContext, _LocalContext(aws_request_id=uuid.uuid4().hex))
+        with self.api_slots, pool.resolver() as resolver:
             response = resolver.resolve(event, context)
         content = response.get("body") or ""
         data = base64.b64decode(content) if response.get("isBase64Encoded") else content.encode()
@@ -216,9 +246,20 @@ class LocalServer:
         request.end_headers()
 
 
+class _HttpServer(ThreadingHTTPServer):
+    daemon_threads = True
+    # connections waiting to be accepted (the standard library's 5 refuses bursts of
+    # clients connecting at once)
+    request_queue_size = 128
+
+
 class _RequestHandler(BaseHTTPRequestHandler):
     server_version = "pcf-local"
     protocol_version = "HTTP/1.1"
+    # TCP_NODELAY: headers and body go out as two writes; with Nagle's algorithm the body
+    # waits for the client's delayed ACK of the headers (40 ms on Linux) on every
+    # keep-alive request
+    disable_nagle_algorithm = True
 
     @property
     def local(self) -> LocalServer:
