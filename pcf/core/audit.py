@@ -280,18 +280,16 @@ def _joined_inputs(own: Mapping[str, Any], site: Mapping[str, Any]) -> dict[str,
     by row); one key with two different rows is an error."""
     joined: dict[str, Any] = {**site, **{name: own[name] for name in OWN_TABLES}}
     for name, key in _SHARED_KEYS.items():
-        columns = {column: list(values) for column, values in own[name].items()}
-        row_of = {k: i for i, k in enumerate(columns[key])}
-        extra = site[name]
-        for i, k in enumerate(extra[key]):
-            row = {column: values[i] for column, values in extra.items()}
-            if k in row_of:
-                if row != {column: columns[column][row_of[k]] for column in columns}:
-                    raise SiteInputsMismatch(f"{name} {k} differs between the two records")
-                continue
-            for column, values in columns.items():
-                values.append(row[column])
-        joined[name] = columns
+        mine, theirs = own[name], site[name]
+        row_of = {k: i for i, k in enumerate(mine[key])}
+        extra = [i for i, k in enumerate(theirs[key]) if k not in row_of]
+        for i, k in enumerate(theirs[key]):
+            if k in row_of and any(theirs[column][i] != mine[column][row_of[k]] for column in mine):
+                raise SiteInputsMismatch(f"{name} {k} differs between the two records")
+        joined[name] = {
+            column: [*values, *(theirs[column][i] for i in extra)]
+            for column, values in mine.items()
+        }
     return joined
 
 
@@ -307,11 +305,16 @@ def recompute_from_record(
     (compared exactly, bit for bit; an empty list means the record reproduces).
     ``SiteInputsMismatch`` when the site inputs are not the ones the record names.
     """
+    return recompute_joined(joined_record(record, site_inputs, site_inputs_json))
+
+
+def recompute_joined(record: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """``recompute_from_record`` of a record already joined with its site inputs
+    (``joined_record``), or of a version 1 record."""
     # import here: the engine imports nothing from audit, and audit stays light to load
     from pcf.core.engine import FootprintCalculation
 
-    full = joined_record(record, site_inputs, site_inputs_json)
-    calculation = FootprintCalculation(FootprintInputs.from_record(full["inputs"]))
+    calculation = FootprintCalculation(FootprintInputs.from_record(record["inputs"]))
     recomputed = footprint_summary(calculation.footprint(record["item_id"]))
     # compare through the canonical JSON, which writes floats with repr: equal text is
     # equal bits

@@ -27,7 +27,7 @@ from pcf.core.audit import (
     canonical_json,
     footprint_summary,
     joined_record,
-    recompute_from_record,
+    recompute_joined,
 )
 from pcf.core.engine import FootprintCalculation
 from pcf.core.model import BomLines, FootprintInputs, GridMix, SupplierFootprints
@@ -230,9 +230,7 @@ def footprint_audit(engine: Engine, footprint_id: int) -> AuditTrail:
     site_json = stored.site_chained.record_json if stored.site_chained else None
     try:
         record = joined_record(stored.record, stored.site_inputs, site_json)
-        recomputed, differences = recompute_from_record(
-            stored.record, stored.site_inputs, site_json
-        )
+        recomputed, differences = recompute_joined(record)
     except SiteInputsMismatch:
         differences = ["site_inputs"]
     return AuditTrail(

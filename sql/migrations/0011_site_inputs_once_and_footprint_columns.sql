@@ -19,41 +19,50 @@ CREATE TRIGGER audit_site_inputs_append_only_truncate BEFORE TRUNCATE ON audit_s
     FOR EACH STATEMENT EXECUTE FUNCTION pcf_audit_record_append_only();
 
 -- What the footprint lists show beside the footprint table's numbers, written at
--- calculation time so a list read is one indexed read, not a JSON parse per row. NULL in
--- footprints stored before this migration: the views below read those from the audit
--- record, as 0010 did.
+-- calculation time so a list read is an indexed read of one table, not a JSON parse per
+-- row. Footprints stored before this migration get them from their audit record's result
+-- (the same values: nothing published changes, so the frozen-footprint trigger is set
+-- aside for this one statement).
 ALTER TABLE footprint
     ADD COLUMN item_type       text,
     ADD COLUMN units_produced  double precision,
     ADD COLUMN electricity_kwh double precision,
     ADD COLUMN natural_gas_kwh double precision;
 
-CREATE INDEX footprint_run_item ON footprint (run_id, item_type, item_id COLLATE "C");
+ALTER TABLE footprint DISABLE TRIGGER footprint_frozen;
+UPDATE footprint f
+SET item_type = a.result ->> 'item_type',
+    units_produced = (a.result ->> 'units_produced')::float8,
+    electricity_kwh = (a.result ->> 'electricity_kwh')::float8,
+    natural_gas_kwh = (a.result ->> 'natural_gas_kwh')::float8
+FROM (
+    SELECT DISTINCT ON (footprint_id) footprint_id, record_json::jsonb -> 'result' AS result
+    FROM audit_record
+    WHERE footprint_id IS NOT NULL
+    ORDER BY footprint_id, sequence DESC
+) a
+WHERE a.footprint_id = f.id;
+ALTER TABLE footprint ENABLE TRIGGER footprint_frozen;
+
+-- The lists: by site and item, latest period first (GET /products pages through it), and
+-- one item's footprints over periods.
+CREATE INDEX footprint_site_item_period
+    ON footprint (site_id, item_id COLLATE "C", period_label DESC);
 CREATE INDEX footprint_item ON footprint (item_id);
 
--- The same columns as 0010's qs_footprint, from the footprint's own columns; the audit
--- record is read only for a footprint stored before 0011 (the subquery's condition is
--- evaluated first, so it costs nothing otherwise).
+-- 0010's qs_footprint, the same columns, from the footprint's own columns.
 CREATE OR REPLACE VIEW qs_footprint AS
 SELECT f.id AS footprint_id, r.run_id, f.site_id, f.period_label, r.period_start,
-       r.period_closed, f.item_id, coalesce(f.item_type, a.result ->> 'item_type') AS item_type,
-       f.declared_unit,
-       coalesce(f.units_produced, (a.result ->> 'units_produced')::float8) AS units_produced,
+       r.period_closed, f.item_id, f.item_type, f.declared_unit, f.units_produced,
        f.total_kg_co2e,
        coalesce((f.by_category ->> 'materials')::float8, 0) AS materials_kg_co2e,
        coalesce((f.by_category ->> 'purchased_parts')::float8, 0) AS purchased_parts_kg_co2e,
        coalesce((f.by_category ->> 'electricity')::float8, 0) AS electricity_kg_co2e,
        coalesce((f.by_category ->> 'natural_gas')::float8, 0) AS natural_gas_kg_co2e,
        f.electricity_location_kg_co2e, f.electricity_market_kg_co2e,
-       coalesce(f.electricity_kwh, (a.result ->> 'electricity_kwh')::float8) AS electricity_kwh,
-       coalesce(f.natural_gas_kwh, (a.result ->> 'natural_gas_kwh')::float8) AS natural_gas_kwh,
-       f.primary_data_share, f.complete
+       f.electricity_kwh, f.natural_gas_kwh, f.primary_data_share, f.complete
 FROM latest_calculation_run r
-JOIN footprint f ON f.run_id = r.run_id
-LEFT JOIN LATERAL (
-    SELECT record_json::jsonb -> 'result' AS result FROM audit_record
-    WHERE f.item_type IS NULL AND footprint_id = f.id ORDER BY sequence DESC LIMIT 1
-) a ON true;
+JOIN footprint f ON f.run_id = r.run_id;
 
 -- A run's site-wide inputs: its site-inputs record, or (runs stored before 0011) its
 -- first footprint record, which held all of them.
