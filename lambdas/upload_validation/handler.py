@@ -1,12 +1,19 @@
-"""S3 ObjectCreated (raw/uploads/) -> validate and load or reject the upload
+"""An object created under raw/uploads/ -> validate and load or reject the upload
 (``pcf.usecases.uploads.process_landed_object``).
 
-Configured by DATABASE_URL, OBJECT_STORE_BUCKET and MAX_UPLOAD_BYTES (see
-``pcf.api.settings.CloudSettings``). A failure raises, so S3's asynchronous invocation
-retries; a redelivered event for an upload already decided does nothing.
+Two event shapes name the object: EventBridge's "Object Created" (how the deployed
+system triggers it: the raw bucket sends its events to EventBridge) and an S3
+notification's ``Records`` (a bucket notification configured straight to the function).
+
+Configured by DATABASE_URL, OBJECT_STORE_BUCKET(S) and MAX_UPLOAD_BYTES (see
+``pcf.api.settings.CloudSettings``). A failure raises, so the asynchronous invocation is
+retried (then kept in the dead-letter queue); a redelivered event for an upload already
+decided does nothing.
 """
 
-from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
+from typing import Any
+
+from aws_lambda_powertools.utilities.data_classes import S3Event, S3EventBridgeNotificationEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pcf.api.settings import CloudSettings, cloud_upload_dependencies
@@ -17,13 +24,20 @@ from pcf.usecases.uploads import process_landed_object, upload_id_of_key
 DEPENDENCIES = cloud_upload_dependencies(CloudSettings.from_environment())
 
 
+def landed_keys(event: dict[str, Any]) -> list[str]:
+    """The object keys an EventBridge "Object Created" event or an S3 notification names."""
+    if "Records" in event:
+        return [record.s3.get_object.key for record in S3Event(event).records]
+    if event.get("source") == "aws.s3" and event.get("detail-type") == "Object Created":
+        return [S3EventBridgeNotificationEvent(event).detail.object.key]
+    raise ValueError(f"not an S3 object-created event: {sorted(event)}")
+
+
 @logger.inject_lambda_context
 @metrics.log_metrics
 @capture_lambda_handler
-@event_source(data_class=S3Event)
-def lambda_handler(event: S3Event, context: LambdaContext) -> None:
-    for record in event.records:
-        key = record.s3.get_object.key
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> None:
+    for key in landed_keys(event):
         if upload_id_of_key(key) is None:
             logger.warning("not an upload's key; ignored", key=key)
             continue
