@@ -63,8 +63,9 @@ class FolderAuditLog:
         self.folder = folder
 
     def write(self, stream: str, lines: Sequence[Mapping[str, Any]]) -> int:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        with (self.folder / f"{stream}.jsonl").open("a", encoding="utf-8") as log:
+        path = self.folder / f"{stream}.jsonl"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as log:
             for line in lines:
                 log.write(audit_line(line) + "\n")
         return len(lines)
