@@ -1,10 +1,9 @@
 """Supplier footprints in: a PACT file uploaded, or pulled from a supplier's PACT API (the
-package's real HTTPS PACT server, serving METHOD.md's worked example), becomes a version
+real HTTPS PACT server, serving METHOD.md's worked example), becomes a version
 of supplier_footprints, and a footprint calculated afterwards uses it and names it in
 its audit record.
 
-The buyer is a database of its own on the same server (the supplier's database is the
-package's worked example, which these tests only read over HTTPS)."""
+The buyer and the supplier each have a database of their own on the session's server."""
 
 from __future__ import annotations
 
@@ -12,6 +11,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -32,9 +32,11 @@ from pcf.api.local_server import LocalServer
 from pcf.cli import main
 from pcf.pact.supplier_import import SupplierImportError
 from pcf.pact.supplier_pull import PullError, SupplierApi, pull_supplier_footprints
+from pcf.pact.tls import TlsFiles
 from pcf.sample.worked_example import worked_example_files, worked_example_telemetry
 from pcf.usecases.calculate import calculate_site_period
 from pcf.usecases.load_datasets import load_static_files
+from pcf.usecases.publishing import close_period
 from pcf.usecases.uploads import (
     Upload,
     UploadDependencies,
@@ -43,7 +45,14 @@ from pcf.usecases.uploads import (
     create_upload,
 )
 from tests.integration.conftest import empty_tables
-from tests.integration.pact.pact_client import A_URN, CLIENT_ID, CLIENT_SECRET, P_URN, Pact
+from tests.integration.pact.pact_client import (
+    A_URN,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    P_URN,
+    Pact,
+    pact_settings,
+)
 from tests.unit.pact.pact_schemas import PACT_DIR
 
 C_URN = "urn:pact:supplier.example:product-id:C-300"
@@ -53,20 +62,62 @@ P_PRIMARY_SHARE = 0.277724
 A_TOTAL = 4.1070942
 
 
-@pytest.fixture(scope="module")
-def buyer_engine(engine: Engine) -> Iterator[Engine]:
-    """A database of its own for the buyer, migrated, dropped afterwards."""
-    name = f"pcf_buyer_{uuid.uuid4().hex[:12]}"
+@contextmanager
+def database_of_its_own(engine: Engine, role: str) -> Iterator[Engine]:
+    """A new database on the session's server, migrated, dropped afterwards."""
+    name = f"pcf_{role}_{uuid.uuid4().hex[:12]}"
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    buyer = create_engine(engine.url.set(database=name).render_as_string(hide_password=False))
-    upgrade(buyer)
+    own = create_engine(engine.url.set(database=name).render_as_string(hide_password=False))
+    upgrade(own)
     try:
-        yield buyer
+        yield own
     finally:
-        buyer.dispose()
+        own.dispose()
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="module")
+def buyer_engine(engine: Engine) -> Iterator[Engine]:
+    with database_of_its_own(engine, "buyer") as buyer:
+        yield buyer
+
+
+@pytest.fixture(scope="module")
+def supplier(
+    engine: Engine, tls: TlsFiles, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Pact]:
+    """The supplier: METHOD.md's worked example calculated and published (P 2 kg and A
+    1.5 kg, so that v2.3 can carry them per kilogram) in a database of its own, behind
+    the real PACT API over HTTPS. (The package's PACT server shares its database with
+    tests that empty it.)"""
+    with database_of_its_own(engine, "supplier") as supplier_db:
+        files = worked_example_files()
+        files["items"] = (
+            files["items"]
+            .replace(b"P,Product P,product,piece,,", b"P,Product P,product,piece,2,")
+            .replace(
+                b"A,Sub-assembly A,subassembly,piece,,", b"A,Sub-assembly A,subassembly,piece,1.5,"
+            )
+        )
+        load_static_files(
+            supplier_db, {kind: (f"{kind}.csv", data) for kind, data in files.items()}
+        )
+        telemetry = PostgresTelemetryStore(supplier_db)
+        telemetry.write_windows(worked_example_telemetry())
+        calculate_site_period(supplier_db, telemetry, "S1", "2026-01")
+        close_period(supplier_db, "S1", "2026-01", closed_by="supplier")  # publishes
+        server = LocalServer(
+            supplier_db,
+            b"supplier-secret",
+            objects_dir=tmp_path_factory.mktemp("supplier-objects"),
+            port=0,
+            tls=tls,
+            pact=pact_settings("https://127.0.0.1:9", tls),
+        )
+        with server.running():
+            yield Pact(server, str(tls.certificate))
 
 
 @pytest.fixture
@@ -258,24 +309,24 @@ def test_the_csv_upload_of_supplier_footprints_still_works(
     assert (row["co2e_kg"], row["source"], row["pact_figure"]) == (1.3, None, None)
 
 
-def supplier_api(pact: Pact, version: str = "3", secret: str = CLIENT_SECRET) -> SupplierApi:
+def supplier_api(supplier: Pact, version: str = "3", secret: str = CLIENT_SECRET) -> SupplierApi:
     return SupplierApi(
-        pact.url, CLIENT_ID, secret, api_version=version, ca_file=Path(pact.certificate)
+        supplier.url, CLIENT_ID, secret, api_version=version, ca_file=Path(supplier.certificate)
     )
 
 
 def test_a_pull_follows_the_pages_and_keeps_every_body(
-    buyer: Engine, store: FolderObjectStore, pact: Pact
+    buyer: Engine, store: FolderObjectStore, supplier: Pact
 ) -> None:
     # Given the supplier's PACT API publishing P and A (the worked example), one a page
-    api = supplier_api(pact)
+    api = supplier_api(supplier)
     # When we pull both products' footprints
     result = pull_supplier_footprints(buyer, store, api, product_ids=[P_URN, A_URN], page_size=1)
     # Then two pages were read, kept in the raw tier with a manifest
     assert len(result.raw_keys) == 3
     manifest = json.loads(store.get(result.raw_keys[-1]))
     urls = [page["url"] for page in manifest["pages"]]
-    assert "offset=1" in urls[1] and urls[0].startswith(f"{pact.url}/3/footprints?limit=1")
+    assert "offset=1" in urls[1] and urls[0].startswith(f"{supplier.url}/3/footprints?limit=1")
     assert CLIENT_SECRET not in json.dumps(manifest)
     # and the parts bought as P and A carry P's and A's footprints per piece
     assert sorted(result.item_ids) == ["BUY-A", "BUY-P"]
@@ -290,45 +341,47 @@ def test_a_pull_follows_the_pages_and_keeps_every_body(
     assert rows["C"]["co2e_kg"] == 1.2 and rows["C"]["source"] is None
 
 
-def test_a_pull_by_id_and_over_v2(buyer: Engine, store: FolderObjectStore, pact: Pact) -> None:
+def test_a_pull_by_id_and_over_v2(buyer: Engine, store: FolderObjectStore, supplier: Pact) -> None:
     # Given P's footprint id at the supplier
-    first = pull_supplier_footprints(buyer, store, supplier_api(pact), product_ids=[P_URN])
+    first = pull_supplier_footprints(buyer, store, supplier_api(supplier), product_ids=[P_URN])
     pcf_id = supplier_rows(buyer)["BUY-P"]["pcf_id"]
     # When it is pulled by id, and over v2 (per kilogram: P weighs 2 kg)
-    by_id = pull_supplier_footprints(buyer, store, supplier_api(pact), footprint_ids=[pcf_id])
-    over_v2 = pull_supplier_footprints(buyer, store, supplier_api(pact, "2"), product_ids=[P_URN])
+    by_id = pull_supplier_footprints(buyer, store, supplier_api(supplier), footprint_ids=[pcf_id])
+    over_v2 = pull_supplier_footprints(
+        buyer, store, supplier_api(supplier, "2"), product_ids=[P_URN]
+    )
     # Then each is a new version with the same footprint per piece
     assert [r.version.version for r in (first, by_id, over_v2)] == [2, 3, 4]
     row = supplier_rows(buyer)["BUY-P"]
     assert row["co2e_kg"] == pytest.approx(P_TOTAL, rel=1e-12)
     assert (row["pact_spec_version"], row["pact_figure"]) == ("2.3.0", "pCfExcludingBiogenic")
-    assert row["source"].startswith(f"{pact.url}/2/footprints?")
+    assert row["source"].startswith(f"{supplier.url}/2/footprints?")
 
 
 def test_a_pull_that_fails_loads_nothing(
-    buyer: Engine, store: FolderObjectStore, pact: Pact
+    buyer: Engine, store: FolderObjectStore, supplier: Pact
 ) -> None:
     before = current_versions(buyer)["supplier_footprints"]
     # a wrong secret: the token endpoint refuses, and the message does not repeat it
     with pytest.raises(PullError, match="HTTP 401 invalid_client") as refused:
-        pull_supplier_footprints(buyer, store, supplier_api(pact, secret="wrong-secret"))
+        pull_supplier_footprints(buyer, store, supplier_api(supplier, secret="wrong-secret"))
     assert "wrong-secret" not in str(refused.value)
     # an untrusted certificate
     with pytest.raises(PullError, match="CERTIFICATE_VERIFY_FAILED"):
         pull_supplier_footprints(
-            buyer, store, SupplierApi(pact.url, CLIENT_ID, CLIENT_SECRET), product_ids=[P_URN]
+            buyer, store, SupplierApi(supplier.url, CLIENT_ID, CLIENT_SECRET), product_ids=[P_URN]
         )
     # a footprint of a product nobody here buys: the bought P no longer lists P's id
     load_static_files(buyer, {"items": ("items.csv", buyer_items(map_p=False))})
     with pytest.raises(SupplierImportError, match="no material or purchased part") as unmapped:
-        pull_supplier_footprints(buyer, store, supplier_api(pact), product_ids=[P_URN, A_URN])
+        pull_supplier_footprints(buyer, store, supplier_api(supplier), product_ids=[P_URN, A_URN])
     assert [(p.field, p.value) for p in unmapped.value.problems] == [("productIds", P_URN)]
     assert current_versions(buyer)["supplier_footprints"] == before
 
 
 def test_pcf_pact_pull_on_the_command_line(
     buyer: Engine,
-    pact: Pact,
+    supplier: Pact,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -340,7 +393,7 @@ def test_pcf_pact_pull_on_the_command_line(
         "pact",
         "pull",
         "--url",
-        pact.url,
+        supplier.url,
         "--client-id",
         CLIENT_ID,
         "--client-secret-env",
@@ -348,7 +401,7 @@ def test_pcf_pact_pull_on_the_command_line(
         "--product-id",
         A_URN,
         "--ca-file",
-        pact.certificate,
+        supplier.certificate,
         "--objects",
         str(tmp_path / "objects"),
     ]
