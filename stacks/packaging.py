@@ -82,13 +82,13 @@ def this_machine() -> Platform:
 # botocore come from the Lambda runtime.
 _DATABASE = ("SQLAlchemy", "psycopg2-binary")
 _POWERTOOLS = ("aws-lambda-powertools[tracer]", "pydantic")
-_TABLES = ("numpy", "pyarrow", "pint")
+_TABLES = ("numpy", "scipy", "pyarrow", "pint")  # pcf.formats checks BOMs with scipy.sparse
 FUNCTION_DEPENDENCIES: dict[str, tuple[str, ...]] = {
     "ingest": (*_POWERTOOLS, *_DATABASE, *_TABLES, "msgspec"),
-    "upload_validation": (*_POWERTOOLS, *_DATABASE, *_TABLES, "openpyxl"),
+    "upload_validation": (*_POWERTOOLS, *_DATABASE, *_TABLES, "openpyxl", "PyJWT"),
     "api": (*_POWERTOOLS, *_DATABASE, *_TABLES, "openpyxl", "PyJWT"),
     "pact_api": (*_POWERTOOLS, *_DATABASE, *_TABLES, "PyJWT"),
-    "calculator": (*_POWERTOOLS, *_DATABASE, *_TABLES, "scipy"),
+    "calculator": (*_POWERTOOLS, *_DATABASE, *_TABLES),
     "migrations": (*_POWERTOOLS, *_DATABASE),
 }
 
