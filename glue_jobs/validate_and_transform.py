@@ -2,7 +2,8 @@
 
 Arguments (Glue job parameters, or the same flags on a command line):
 --input_uri, --kind, --version_id, --output_root, and optionally --reference_tables
-(kind=uri,...: processed Parquet of other kinds' current versions) and --file_name.
+(kind=uri,...: processed Parquet of other kinds' current versions), --file_name and
+--quarantine_root (the quarantine tier's root when it is a bucket of its own).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ def main() -> int:
         output_root=arguments.output_root,
         file_name=arguments.file_name,
         references=references,
+        quarantine_root=arguments.quarantine_root,
     )
     if result.ok:
         print(f"valid: typed rows in {result.processed_uri}")

@@ -277,6 +277,7 @@ class ValidateAndTransformJob(Construct):
             default_arguments=glue_default_arguments(
                 package_url=package.s3_object_url,
                 output_root=f"s3://{processed.bucket_name}",
+                quarantine_root=f"s3://{quarantine.bucket_name}",
             ),
             worker_type="G.1X",
             number_of_workers=4,
@@ -300,12 +301,15 @@ def glue_python_modules() -> list[str]:
     ]
 
 
-def glue_default_arguments(*, package_url: str, output_root: str) -> dict[str, str]:
+def glue_default_arguments(
+    *, package_url: str, output_root: str, quarantine_root: str
+) -> dict[str, str]:
     return {
         "--job-language": "python",
         "--extra-py-files": package_url,
         "--additional-python-modules": ",".join(glue_python_modules()),
         "--output_root": output_root,
+        "--quarantine_root": quarantine_root,
         "--enable-continuous-cloudwatch-log": "true",
         "--job-bookmark-option": "job-bookmark-disable",
     }

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 REQUIRED = ("input_uri", "kind", "version_id", "output_root")
-OPTIONAL = ("reference_tables", "file_name")
+OPTIONAL = ("reference_tables", "file_name", "quarantine_root")
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,8 @@ class JobArguments:
     output_root: str  # the data lake root: processed/ and quarantine/ are under it
     reference_tables: dict[str, str]  # kind -> processed Parquet of its current version
     file_name: str | None  # the name errors give the file (default: the URI's last part)
+    # where quarantine/ is when the tiers are buckets of their own (default: output_root)
+    quarantine_root: str | None = None
 
 
 def parse_reference_tables(text: str) -> dict[str, str]:
@@ -56,4 +58,5 @@ def from_options(options: dict[str, str | None]) -> JobArguments:
         output_root=str(values["output_root"]),
         reference_tables=parse_reference_tables(values["reference_tables"] or ""),
         file_name=values["file_name"],
+        quarantine_root=values["quarantine_root"],
     )

@@ -127,13 +127,15 @@ def validate_and_transform(
     output_root: str,
     file_name: str | None = None,
     references: Mapping[str, DataFrame] | None = None,
+    quarantine_root: str | None = None,
 ) -> JobResult:
-    """Validate one uploaded file and write its typed rows (valid) or its errors
-    (rejected) under ``output_root`` (keys: see the module)."""
+    """Validate one uploaded file and write its typed rows (valid) under
+    ``output_root`` or its errors (rejected) under ``quarantine_root`` (default:
+    ``output_root``; keys: see the module)."""
     name = file_name or posixpath.basename(uri)
     validation = validate_upload(spark, uri, kind, name, references or {})
     try:
-        return _publish(spark, validation, kind, version, output_root)
+        return _publish(spark, validation, kind, version, output_root, quarantine_root)
     finally:
         validation.release()
 
@@ -187,13 +189,18 @@ def validate_and_transform_files(
 
 
 def _publish(
-    spark: SparkSession, validation: SparkValidation, kind: str, version: str, output_root: str
+    spark: SparkSession,
+    validation: SparkValidation,
+    kind: str,
+    version: str,
+    output_root: str,
+    quarantine_root: str | None = None,
 ) -> JobResult:
     if validation.rows is not None:
         target = processed_uri(output_root, kind, version)
         validation.rows.write.mode("errorifexists").parquet(target)
         return JobResult(kind, [], target, None)
-    target = errors_uri(output_root, kind, version)
+    target = errors_uri(quarantine_root or output_root, kind, version)
     write_errors(spark, validation.errors, target)
     return JobResult(kind, validation.errors, None, target)
 

@@ -89,3 +89,32 @@ def test_entry_point_writes_the_processed_rows(
     # Then the BOM's typed rows are in the processed tier under its version
     table = read_processed(str(tmp_path / "processed" / "bom" / "version=2"), "bom")
     assert table.num_rows == 5
+
+
+def test_rejected_file_errors_go_to_the_quarantine_bucket_when_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a BOM with a negative quantity, and the tiers in separate roots as the cloud
+    # deploys them (a bucket per tier)
+    lines = (EXAMPLES / "bom.csv").read_text().splitlines()
+    header, first = lines[0].split(","), lines[1].split(",")
+    first[header.index("quantity")] = "-1"
+    bad = tmp_path / "bom.csv"
+    bad.write_text("\n".join([lines[0], ",".join(first), *lines[2:]]) + "\n")
+    processed, quarantine = tmp_path / "processed-bucket", tmp_path / "quarantine-bucket"
+    arguments = flags(
+        input_uri=str(bad),
+        kind="bom",
+        version_id="3",
+        output_root=str(processed),
+        quarantine_root=str(quarantine),
+    )
+    assert parse_arguments(arguments).quarantine_root == str(quarantine)
+    monkeypatch.setattr("sys.argv", ["job", *arguments])
+    # When the entry point runs
+    assert entry_point().main() == 0
+    # Then the errors are under the quarantine root, nothing under the processed root
+    errors = list((quarantine / "quarantine" / "bom" / "version=3" / "errors").glob("part-*"))
+    assert errors, "the errors were written to the quarantine root"
+    assert not (processed / "processed").exists()
+    assert not (processed / "quarantine").exists()
