@@ -32,7 +32,7 @@ import queue
 import threading
 import urllib.parse
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from sqlalchemy.engine import Engine
 
@@ -84,20 +85,62 @@ class _LocalContext:
     aws_request_id: str = ""
 
 
+class _OwnRequestResolver(APIGatewayRestResolver):
+    """A resolver that keeps the request it is resolving on itself.
+
+    Powertools stores the current event and Lambda context on the ``BaseRouter`` class,
+    shared by every resolver in the process: with two requests in flight, one would read
+    the other's headers (its token), path and body. Here both are properties of the
+    instance (a data descriptor on the class wins over the class attribute Powertools
+    assigns), set before Powertools resolves; the instance serves one request at a time
+    (``ResolverPool``)."""
+
+    @property  # type: ignore[override]
+    def current_event(self) -> BaseProxyEvent:
+        event: BaseProxyEvent = self.__dict__["_own_event"]
+        return event
+
+    @current_event.setter
+    def current_event(self, event: BaseProxyEvent) -> None:
+        self.__dict__["_own_event"] = event
+
+    @property  # type: ignore[override]
+    def lambda_context(self) -> LambdaContext:
+        context: LambdaContext = self.__dict__["_own_context"]
+        return context
+
+    @lambda_context.setter
+    def lambda_context(self, context: LambdaContext) -> None:
+        self.__dict__["_own_context"] = context
+
+    def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        self.current_event = self._to_proxy_event(dict(event))
+        self.lambda_context = context
+        return super().resolve(event, context)
+
+
 class ResolverPool:
     """Resolvers built by ``build``, one per request in flight: built when none is idle,
-    kept for the next request after. At most as many exist as requests ever ran at once."""
+    kept for the next request after. At most as many exist as requests ever ran at once.
+    Each keeps its request on itself (``_OwnRequestResolver``)."""
 
     def __init__(self, build: Callable[[], APIGatewayRestResolver]) -> None:
         self._build = build
         self._idle: queue.SimpleQueue[APIGatewayRestResolver] = queue.SimpleQueue()
+
+    def _new(self) -> APIGatewayRestResolver:
+        resolver = self._build()
+        if type(resolver) is not APIGatewayRestResolver:
+            raise TypeError(f"a pool holds APIGatewayRestResolvers, not {type(resolver)}")
+        resolver.__class__ = _OwnRequestResolver
+        return resolver
 
     @contextmanager
     def resolver(self) -> Iterator[APIGatewayRestResolver]:
         try:
             resolver = self._idle.get_nowait()
         except queue.Empty:
-            resolver = self._build()
+            resolver = self._new()
         try:
             yield resolver
         finally:
