@@ -62,7 +62,7 @@ from pcf.adapters.postgres import migrations
 from pcf.adapters.postgres.connection import create_engine, database_url
 from pcf.adapters.postgres.telemetry_store import PostgresTelemetryStore
 from pcf.api.auth import Role
-from pcf.api.local_server import LocalServer
+from pcf.api.local_server import DEFAULT_CONCURRENT_REQUESTS, LocalServer
 from pcf.observability import logger
 from pcf.sample.factory import generate_static_files, generate_telemetry
 from pcf.sample.spec import SMALL
@@ -354,6 +354,12 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds, not counted")
     parser.add_argument("--timeout", type=float, default=10.0, help="per request, seconds")
     parser.add_argument("--baseline", action="store_true", help="also the 404 baseline")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=DEFAULT_CONCURRENT_REQUESTS,
+        help="API requests the server runs at once (LocalServer's max_concurrent_requests)",
+    )
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="pcf-bench-api-"))
@@ -377,11 +383,18 @@ def main() -> int:
     )
     print(
         f"  {args.clients} keep-alive clients, {args.warmup:g} s warm-up, "
-        f"{args.seconds:g} s measured, {args.timeout:g} s timeout per request"
+        f"{args.seconds:g} s measured, {args.timeout:g} s timeout per request; the server "
+        f"runs {args.concurrency} API requests at once"
     )
     print("  mix: " + ", ".join(f"{slots * 5}% {route}" for route, slots in MIX))
 
-    server = LocalServer(engine, b"bench secret", objects_dir=work / "objects", port=0)
+    server = LocalServer(
+        engine,
+        b"bench secret",
+        objects_dir=work / "objects",
+        port=0,
+        max_concurrent_requests=args.concurrency,
+    )
     tokens = {
         False: server.tokens.issue("bench", [Role.READER]),
         True: server.tokens.issue("bench-auditor", [Role.AUDITOR]),

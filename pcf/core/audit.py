@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -255,16 +255,31 @@ def joined_record(
     from: it is hashed instead of serialising the document again."""
     if record.get("record_version", 1) < 2:
         return dict(record)
-    expected = record["site_inputs"]["sha256"]
     if site_inputs is None:
-        raise SiteInputsMismatch(f"the site-inputs record {expected} is missing")
-    found = site_inputs_sha256(
-        canonical_json(site_inputs) if site_inputs_json is None else site_inputs_json
+        _check_site_inputs(record, None)
+        raise AssertionError  # unreachable: the check raises
+    _check_site_inputs(
+        record,
+        site_inputs_sha256(
+            canonical_json(site_inputs) if site_inputs_json is None else site_inputs_json
+        ),
     )
-    if found != expected:
+    return _joined(record, site_inputs)
+
+
+def _check_site_inputs(record: Mapping[str, Any], found_sha256: str | None) -> None:
+    """``SiteInputsMismatch`` unless the site inputs found hash to the sha256 the
+    record names."""
+    expected = record["site_inputs"]["sha256"]
+    if found_sha256 is None:
+        raise SiteInputsMismatch(f"the site-inputs record {expected} is missing")
+    if found_sha256 != expected:
         raise SiteInputsMismatch(
-            f"the site-inputs record's content hashes to {found}, not {expected}: tampered"
+            f"the site-inputs record's content hashes to {found_sha256}, not {expected}: tampered"
         )
+
+
+def _joined(record: Mapping[str, Any], site_inputs: Mapping[str, Any]) -> dict[str, Any]:
     site_context = {k: site_inputs[k] for k in _SITE_CONTEXT if k in site_inputs}
     return {
         **record,
@@ -276,21 +291,101 @@ def joined_record(
 
 def _joined_inputs(own: Mapping[str, Any], site: Mapping[str, Any]) -> dict[str, Any]:
     """FootprintInputs.to_record's document from a record's own part and its site's.
-    Items and factors in both parts are listed once (the engine orders them by key, not
-    by row); one key with two different rows is an error."""
+    Items and factors in both parts are listed once, the site's rows first (the engine
+    orders them by key, not by row); one key with two different rows is an error."""
     joined: dict[str, Any] = {**site, **{name: own[name] for name in OWN_TABLES}}
-    for name, key in _SHARED_KEYS.items():
-        mine, theirs = own[name], site[name]
-        row_of = {k: i for i, k in enumerate(mine[key])}
-        extra = [i for i, k in enumerate(theirs[key]) if k not in row_of]
-        for i, k in enumerate(theirs[key]):
-            if k in row_of and any(theirs[column][i] != mine[column][row_of[k]] for column in mine):
-                raise SiteInputsMismatch(f"{name} {k} differs between the two records")
+    for name in _SHARED_KEYS:
+        only_own = _own_only_rows(name, own[name], site[name])
         joined[name] = {
-            column: [*values, *(theirs[column][i] for i in extra)]
-            for column, values in mine.items()
+            column: [*values, *_rows_at(own[name][column], only_own)]
+            for column, values in site[name].items()
         }
     return joined
+
+
+def _own_only_rows(name: str, own: Mapping[str, Any], site: Mapping[str, Any]) -> list[int]:
+    """Rows of a shared table in a record's own part that its site part lacks; checks
+    that the rows in both are the same."""
+    key = _SHARED_KEYS[name]
+    site_row = {k: i for i, k in enumerate(site[key])}
+    only_own: list[int] = []
+    for i, k in enumerate(own[key]):
+        j = site_row.get(k)
+        if j is None:
+            only_own.append(i)
+        elif any(own[column][i] != site[column][j] for column in own):
+            raise SiteInputsMismatch(f"{name} {k} differs between the two records")
+    return only_own
+
+
+def _rows_at(values: Sequence[Any], rows: Sequence[int]) -> list[Any]:
+    return [values[i] for i in rows]
+
+
+class StoredSiteInputs:
+    """A stored site-inputs record: its text, sha256 and document, and the JSON of each
+    of its parts, so a footprint's record joined with it is written by splicing those
+    parts (``joined_record_json``) instead of serialising the site's data once more.
+    Read only: one is shared by every footprint of a run."""
+
+    def __init__(self, record_json: str) -> None:
+        self.record_json = record_json
+        self.sha256 = site_inputs_sha256(record_json)
+        self.document: dict[str, Any] = json.loads(record_json)
+        inputs = self.document["inputs"]
+        self._json = {name: _compact(value) for name, value in self.document.items()}
+        self._inputs_json = {
+            name: _compact(value) for name, value in inputs.items() if name not in _SHARED_KEYS
+        }
+        self._columns_json = {
+            name: {column: _compact(values) for column, values in inputs[name].items()}
+            for name in _SHARED_KEYS
+        }
+
+    def joined_record(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """``joined_record(record, self.document)``, the text's hash computed once."""
+        _check_site_inputs(record, self.sha256)
+        return _joined(record, self.document)
+
+    def joined_record_json(self, record: Mapping[str, Any]) -> str:
+        """``canonical_json(self.joined_record(record))``, spliced from the parts' JSON;
+        ``SiteInputsMismatch`` as there."""
+        _check_site_inputs(record, self.sha256)
+        site = self.document
+        site_inputs = site["inputs"]
+        inputs: dict[str, str] = {name: _compact(record["inputs"][name]) for name in OWN_TABLES}
+        inputs.update(self._inputs_json)
+        for name in _SHARED_KEYS:
+            own = record["inputs"][name]
+            only_own = _own_only_rows(name, own, site_inputs[name])
+            inputs[name] = _object_json(
+                {
+                    column: _appended(text, _rows_at(own[column], only_own))
+                    for column, text in self._columns_json[name].items()
+                }
+            )
+        parts = {name: _compact(value) for name, value in record.items()}
+        parts.update({name: self._json[name] for name in _SITE_CONTEXT if name in site})
+        parts["inputs"] = _object_json(inputs)
+        parts["steps"] = _compact({**site["steps"], **record["steps"]})
+        return _object_json(parts)
+
+
+def _compact(value: Any) -> str:
+    return canonical_json(value)
+
+
+def _object_json(members: Mapping[str, str]) -> str:
+    """A JSON object from its members' JSON texts, keys sorted."""
+    return "{" + ",".join(f"{_compact(k)}:{members[k]}" for k in sorted(members)) + "}"
+
+
+def _appended(array_json: str, values: Sequence[Any]) -> str:
+    """A JSON array's text with ``values`` appended."""
+    if not values:
+        return array_json
+    more = _compact(list(values))[1:]
+    return array_json[:-1] + ("," if array_json != "[]" else "") + more
 
 
 def recompute_from_record(

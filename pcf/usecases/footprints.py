@@ -24,6 +24,7 @@ from pcf.adapters.postgres.results import read_audit_record, read_site_inputs
 from pcf.core.audit import (
     ChainedRecord,
     SiteInputsMismatch,
+    StoredSiteInputs,
     canonical_json,
     footprint_summary,
     joined_record,
@@ -204,8 +205,9 @@ class AuditTrail:
     previous_hash: str
     record_hash: str
     # the footprint's record with its run's site-inputs record joined in (0012): every
-    # input down to meter totals and dataset versions
+    # input down to meter totals and dataset versions; record_json is its JSON
     record: dict[str, Any]
+    record_json: str
     differences_on_recompute: list[str]  # empty: the record reproduces the result
     recomputed: dict[str, Any] | None  # None: the site inputs are not the ones named
     site_inputs: ChainedRecord | None  # the shared record's place in the chain
@@ -216,7 +218,14 @@ class _StoredAudit:
     chained: ChainedRecord
     record: dict[str, Any]  # as stored: version 2 names its site inputs by sha256
     site_chained: ChainedRecord | None
-    site_inputs: dict[str, Any] | None
+    site: StoredSiteInputs | None
+
+    def joined(self) -> dict[str, Any]:
+        """The record joined with its site inputs; ``SiteInputsMismatch`` when they are
+        missing or not the ones it names."""
+        if self.site is None:
+            return joined_record(self.record, None)  # version 1: as it is
+        return self.site.joined_record(self.record)
 
 
 def footprint_audit(engine: Engine, footprint_id: int) -> AuditTrail:
@@ -227,11 +236,16 @@ def footprint_audit(engine: Engine, footprint_id: int) -> AuditTrail:
     stored = _stored_audit(engine, footprint_id)
     record: dict[str, Any] = stored.record
     recomputed: dict[str, Any] | None = None
-    site_json = stored.site_chained.record_json if stored.site_chained else None
     try:
-        record = joined_record(stored.record, stored.site_inputs, site_json)
+        record = stored.joined()
+        record_json = (
+            canonical_json(record)
+            if stored.site is None
+            else stored.site.joined_record_json(stored.record)
+        )
         recomputed, differences = recompute_joined(record)
     except SiteInputsMismatch:
+        record_json = canonical_json(record)
         differences = ["site_inputs"]
     return AuditTrail(
         footprint_id,
@@ -239,6 +253,7 @@ def footprint_audit(engine: Engine, footprint_id: int) -> AuditTrail:
         stored.chained.previous_hash,
         stored.chained.record_hash,
         record,
+        record_json,
         differences,
         recomputed,
         stored.site_chained,
@@ -253,17 +268,16 @@ def _stored_audit(engine: Engine, footprint_id: int) -> _StoredAudit:
     site_chained = None
     if "site_inputs" in record:
         site_chained = read_site_inputs(engine, record["site_inputs"]["sha256"])
-    site_inputs = None if site_chained is None else _parsed(site_chained.record_json)
-    return _StoredAudit(chained, record, site_chained, site_inputs)
+    site = None if site_chained is None else _site_inputs(site_chained.record_json)
+    return _StoredAudit(chained, record, site_chained, site)
 
 
 @lru_cache(maxsize=4)
-def _parsed(record_json: str) -> dict[str, Any]:
+def _site_inputs(record_json: str) -> StoredSiteInputs:
     """A site-inputs record parsed once: every footprint of a run names the same one,
     and at thousands of products it is the large part. Keyed by the stored text itself,
-    so a changed record is parsed (and its hash checked) again. Read only."""
-    parsed: dict[str, Any] = json.loads(record_json)
-    return parsed
+    so a changed record is parsed (and its hash checked) again."""
+    return StoredSiteInputs(record_json)
 
 
 # -- what-if ------------------------------------------------------------------------
@@ -312,9 +326,7 @@ class WhatIfResult:
 def what_if(engine: Engine, footprint_id: int, changes: WhatIf) -> WhatIfResult:
     """The footprint recomputed from its audit record with ``changes`` applied, beside
     the stored one. Nothing is stored."""
-    stored = _stored_audit(engine, footprint_id)
-    site_json = stored.site_chained.record_json if stored.site_chained else None
-    record = joined_record(stored.record, stored.site_inputs, site_json)
+    record = _stored_audit(engine, footprint_id).joined()
     inputs = apply_what_if(FootprintInputs.from_record(record["inputs"]), changes)
     recomputed = footprint_summary(FootprintCalculation(inputs).footprint(record["item_id"]))
     stored = record["result"]

@@ -10,6 +10,7 @@ from pcf.core.audit import (
     AUDIT_RECORD_VERSION,
     RunAuditRecords,
     SiteInputsMismatch,
+    StoredSiteInputs,
     canonical_json,
     joined_record,
     recompute_from_record,
@@ -168,3 +169,16 @@ def test_own_record_does_not_grow_with_the_products_of_the_site() -> None:
     # and both still recompute bit for bit
     assert recompute_from_record(small_record, small_site)[1] == []
     assert recompute_from_record(large_record, large_site)[1] == []
+
+
+def test_the_joined_records_json_is_spliced_from_the_stored_parts_yet_the_same() -> None:
+    calc = _two_products()
+    run = RunAuditRecords(calc, {"site_id": "S", "telemetry": [{"meter_id": "A-E"}]})
+    site = StoredSiteInputs(run.site_inputs_json)
+    for item in ("P", "Q", "S"):
+        record = _round_trip(run.footprint_record(calc.footprint(item)))
+        # the same document as joining the parsed records, written from the stored text
+        joined = site.joined_record(record)
+        assert json.loads(site.joined_record_json(record)) == joined
+        assert site.joined_record_json(record) == canonical_json(joined)
+        assert joined["telemetry"] == [{"meter_id": "A-E"}]
