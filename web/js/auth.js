@@ -1,8 +1,9 @@
 // Who is signed in: the bearer token the API checks, kept for the browser tab only.
 //
 // The seam: `signInProviders[config.signIn.kind]`. "local-token" takes a token issued by
-// `pcf serve --token ROLE`. "cognito" is the cloud's: send the user to the hosted UI
-// (authorization code + PKCE) and, back at `redirectUri`, exchange the code for tokens;
+// `pcf serve --token ROLE`. "cognito" is the cloud's (config.js written by the
+// deployment): send the user to the hosted UI (authorization code + PKCE) and, back at
+// `redirectUri`, `completeSignIn` exchanges the code for tokens;
 // the claims (`sub`, `roles` / `cognito:groups`) are the same, so nothing else changes.
 import { config } from "./config.js";
 
@@ -47,13 +48,63 @@ export const signInProviders = {
   "local-token": { pastesToken: true, start: null },
   cognito: {
     pastesToken: false,
-    start() {
-      // TODO(cloud): redirect to `${domain}/oauth2/authorize` with PKCE, then exchange the
-      // code at `${domain}/oauth2/token` on return and call saveToken(id_token).
-      throw new Error("Cognito sign-in is not wired up in this build");
+    // To the hosted UI: authorization code with PKCE (RFC 7636); back at redirectUri,
+    // completeSignIn() exchanges the code.
+    async start() {
+      const { domain, clientId, redirectUri } = config.signIn;
+      const verifier = randomText(48);
+      const state = randomText(16);
+      sessionStorage.setItem(PKCE_KEY, JSON.stringify({ verifier, state }));
+      const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier));
+      const query = new URLSearchParams({
+        response_type: "code",
+        client_id: clientId,
+        redirect_uri: redirectUri,
+        scope: "openid email",
+        state,
+        code_challenge_method: "S256",
+        code_challenge: base64Url(new Uint8Array(digest)),
+      });
+      location.assign(`${domain}/oauth2/authorize?${query}`);
     },
   },
 };
+
+const PKCE_KEY = "pcf.pkce";
+
+/** Back from the hosted UI (`?code=...&state=...`): exchange the code for tokens and keep
+ * the ID token (its `cognito:groups` are the roles). Nothing to do otherwise. */
+export async function completeSignIn() {
+  const params = new URLSearchParams(location.search);
+  if (config.signIn.kind !== "cognito" || !params.has("code")) return;
+  const saved = JSON.parse(sessionStorage.getItem(PKCE_KEY) ?? "null");
+  sessionStorage.removeItem(PKCE_KEY);
+  history.replaceState(null, "", location.pathname + location.hash);
+  if (!saved || saved.state !== params.get("state")) throw new Error("sign-in answer does not match this tab's request");
+  const { domain, clientId, redirectUri } = config.signIn;
+  const response = await fetch(`${domain}/oauth2/token`, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({
+      grant_type: "authorization_code",
+      client_id: clientId,
+      code: params.get("code"),
+      redirect_uri: redirectUri,
+      code_verifier: saved.verifier,
+    }),
+  });
+  const tokens = await response.json();
+  if (!response.ok) throw new Error(`sign-in failed: ${tokens.error ?? response.status}`);
+  saveToken(tokens.id_token);
+}
+
+function randomText(bytes) {
+  return base64Url(crypto.getRandomValues(new Uint8Array(bytes)));
+}
+
+function base64Url(bytes) {
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
 
 export function signInProvider() {
   return signInProviders[config.signIn.kind] ?? signInProviders["local-token"];

@@ -1,5 +1,5 @@
 // The single-page app: hash routes (so the static host needs no rewrite rules) to views.
-import { currentUser, signOut } from "./auth.js";
+import { completeSignIn, currentUser, signOut } from "./auth.js";
 import { errorMessage, h } from "./dom.js";
 import { renderBenchmarks } from "./views/benchmarks.js";
 import { renderHotspots } from "./views/hotspots.js";
@@ -64,6 +64,15 @@ document.getElementById("sign-out").addEventListener("click", () => {
   route();
 });
 window.addEventListener("hashchange", route);
+// Back from a sign-in page, finish it first; a failure is shown with the sign-in form.
+function start() {
+  completeSignIn()
+    .then(route)
+    .catch((error) => {
+      const view = document.getElementById("view");
+      route().then(() => view.prepend(errorMessage(error)));
+    });
+}
 // Chart.js is a classic deferred script; modules run after it, but be explicit.
-if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", route);
-else route();
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+else start();
