@@ -167,8 +167,7 @@ class WebStack(PcfStack):
                 self, "AccessLogsBucket", access_logs.bucket_name
             ),
             server_access_logs_prefix="web/",
-            removal_policy=cdk.RemovalPolicy.DESTROY,  # the app is rebuilt from web/
-            auto_delete_objects=False,
+            removal_policy=self.removal_policy,
             lifecycle_rules=[
                 s3.LifecycleRule(
                     id="expire-old-versions", noncurrent_version_expiration=cdk.Duration.days(30)
