@@ -261,13 +261,14 @@ def footprint_audit(engine: Engine, footprint_id: int) -> AuditTrail:
 
 
 def _stored_audit(engine: Engine, footprint_id: int) -> _StoredAudit:
-    chained = read_audit_record(engine, footprint_id)
-    if chained is None:
-        raise FootprintNotFound(f"footprint {footprint_id}")
-    record = json.loads(chained.record_json)
-    site_chained = None
-    if "site_inputs" in record:
-        site_chained = read_site_inputs(engine, record["site_inputs"]["sha256"])
+    with transaction(engine) as connection:  # one connection for both records
+        chained = read_audit_record(connection, footprint_id)
+        if chained is None:
+            raise FootprintNotFound(f"footprint {footprint_id}")
+        record = json.loads(chained.record_json)
+        site_chained = None
+        if "site_inputs" in record:
+            site_chained = read_site_inputs(connection, record["site_inputs"]["sha256"])
     site = None if site_chained is None else _site_inputs(site_chained.record_json)
     return _StoredAudit(chained, record, site_chained, site)
 
