@@ -371,6 +371,22 @@ def read_site_inputs(bind: Engine | Connection, sha256: str) -> ChainedRecord | 
     return None if row is None else _chained_record(row)
 
 
+def read_run_site_inputs(bind: Engine | Connection, run_id: int) -> ChainedRecord | None:
+    """A run's site-inputs record (audit records of version 2), as stored; None for a run
+    stored before them. Whoever copies a run's footprint records elsewhere copies this one
+    too: they name it by sha256 and cannot be recomputed without it."""
+    with transaction(bind) as connection:
+        row = connection.execute(
+            text(
+                f"SELECT {', '.join('a.' + c for c in _AUDIT_COLUMNS.split(', '))} "
+                "FROM audit_site_inputs s JOIN audit_record a ON a.sequence = s.sequence "
+                "WHERE s.run_id = :run_id"
+            ),
+            {"run_id": run_id},
+        ).one_or_none()
+    return None if row is None else _chained_record(row)
+
+
 def _chained_record(row: Row[Any]) -> ChainedRecord:
     return ChainedRecord(
         sequence=int(row.sequence),

@@ -12,7 +12,12 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from pcf.adapters.postgres.results import read_audit_chain, read_audit_record, read_site_inputs
+from pcf.adapters.postgres.results import (
+    read_audit_chain,
+    read_audit_record,
+    read_run_site_inputs,
+    read_site_inputs,
+)
 from pcf.adapters.postgres.telemetry_store import PostgresTelemetryStore
 from pcf.api.auth import Role
 from pcf.core.audit import canonical_json, recompute_from_record, verify_chain
@@ -65,7 +70,9 @@ def test_a_footprint_recomputes_bit_identically_from_its_record_and_the_site_inp
             text("SELECT total_kg_co2e FROM footprint WHERE id = :id"), {"id": p}
         ).scalar_one()
     assert recomputed["total_kg_co2e"] == stored_total == pytest.approx(10.1207884, rel=1e-9)
-    # and each run stored its site inputs once
+    # and each run stored its site inputs once, found by run too
+    by_run = read_run_site_inputs(db, two_sites.s1.run_id)
+    assert by_run is not None and by_run.record_json == site_json
     with db.begin() as connection:
         runs = connection.execute(text("SELECT count(*) FROM audit_site_inputs")).scalar_one()
         records = connection.execute(text("SELECT count(*) FROM audit_record")).scalar_one()
