@@ -129,6 +129,12 @@ class CalculationStack(PcfStack):
                 "queries are granted on the two telemetry tables only.",
                 applies_to=["Resource::*"],
             )
+        cdk.CfnOutput(
+            self,
+            "CalculatorFunctionName",
+            value=self.calculator.function.function_name,
+            description='Invoke with {"site_id": "S1", "period": "2026-01"} to calculate on demand',
+        )
         # a failed scheduled run is alarmed, not retried (a retry recalculates every site)
         self.calculator.function.configure_async_invoke(retry_attempts=0)
 

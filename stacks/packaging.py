@@ -88,7 +88,7 @@ FUNCTION_DEPENDENCIES: dict[str, tuple[str, ...]] = {
     "upload_validation": (*_POWERTOOLS, *_DATABASE, *_TABLES, "openpyxl", "PyJWT"),
     "api": (*_POWERTOOLS, *_DATABASE, *_TABLES, "openpyxl", "PyJWT"),
     "pact_api": (*_POWERTOOLS, *_DATABASE, *_TABLES, "PyJWT"),
-    "calculator": (*_POWERTOOLS, *_DATABASE, *_TABLES),
+    "calculator": (*_POWERTOOLS, *_DATABASE, *_TABLES, "msgspec"),
     "migrations": (*_POWERTOOLS, *_DATABASE),
 }
 
@@ -241,6 +241,10 @@ def build_bundle(
                 raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    # earlier builds of this function for this platform are stale: about 250 MB each
+    for stale in build_root.glob(f"{function}-{platform.name}-*"):
+        if stale != target:
+            shutil.rmtree(stale, ignore_errors=True)
     return target
 
 

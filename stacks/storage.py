@@ -112,6 +112,27 @@ class StorageStack(PcfStack):
                 },
             )
         )
+        if settings.quicksight.enabled:
+            # QuickSight reads the database secret through the role it creates when
+            # Secrets Manager access is allowed in its settings (README: by hand, first;
+            # KMS refuses a key policy naming a role that does not exist yet)
+            self.key.add_to_resource_policy(
+                iam.PolicyStatement(
+                    principals=[
+                        iam.ArnPrincipal(
+                            f"arn:{self.partition}:iam::{self.account}:role/service-role/"
+                            "aws-quicksight-secretsmanager-role-v0"
+                        )
+                    ],
+                    actions=["kms:Decrypt"],
+                    resources=["*"],  # in a key policy, "*" is this key
+                    conditions={
+                        "StringEquals": {
+                            "kms:ViaService": f"secretsmanager.{self.region}.amazonaws.com"
+                        }
+                    },
+                )
+            )
         self.buckets = self._data_lake()
         self.database, self.database_secret = self._database()
         self.migrations = self._migrations()

@@ -43,7 +43,7 @@ from pcf.observability import logger
 from pcf.pact.auth import PactClients, UnsupportedGrant, check_grant
 from pcf.pact.callbacks import CallbackCredentials, EventSender
 from pcf.pact.published import lifecycle_of, published_footprints
-from pcf.pact.routes import PactDependencies, build_pact_api
+from pcf.pact.routes import PactDependencies, api_base_url, build_pact_api
 from pcf.pact.settings import PactSettings
 
 JSON = content_types.APPLICATION_JSON
@@ -313,16 +313,6 @@ def discovery_document(event: APIGatewayProxyEvent, issuer: str) -> dict[str, An
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
     }
-
-
-def api_base_url(event: APIGatewayProxyEvent) -> str:
-    """``https://<host>`` plus whatever the caller's path had before the API's own path:
-    the stage on an execute-api host (``/prod``), a base path on a custom domain."""
-    context = event.raw_event.get("requestContext") or {}
-    host = str(context.get("domainName") or event.headers.get("host") or "localhost")
-    full_path = str(context.get("path") or event.path)
-    prefix = full_path[: -len(event.path)] if full_path.endswith(event.path) else ""
-    return f"https://{host}{prefix.rstrip('/')}"
 
 
 def _json_object(raw: bytes) -> dict[str, Any]:

@@ -313,8 +313,18 @@ def _page_response(event: APIGatewayProxyEvent, page: FootprintPage) -> Response
     return Response(200, JSON, {"data": page.footprints}, headers=headers)
 
 
-def _base_url(event: APIGatewayProxyEvent) -> str:
-    return f"https://{event.headers.get('host', 'localhost')}"
+def api_base_url(event: APIGatewayProxyEvent) -> str:
+    """``https://<host>`` plus whatever the caller's path had before the API's own path:
+    the stage on an execute-api host (``/prod``), a base path on a custom domain, nothing
+    on the local server."""
+    context = event.raw_event.get("requestContext") or {}
+    host = str(context.get("domainName") or event.headers.get("host") or "localhost")
+    full_path = str(context.get("path") or event.path)
+    prefix = full_path[: -len(event.path)] if full_path.endswith(event.path) else ""
+    return f"https://{host}{prefix.rstrip('/')}"
+
+
+_base_url = api_base_url
 
 
 def _next_link(event: APIGatewayProxyEvent, offset: int) -> str:

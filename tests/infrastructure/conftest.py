@@ -92,6 +92,13 @@ class Synthesized:
     def template(self, stack: cdk.Stack) -> Template:
         return Template.from_stack(stack)
 
+    @staticmethod
+    def logical_id(construct: Any) -> str:
+        """The template's logical id of an L2 construct's (or an L1's) resource."""
+        resource = getattr(construct.node, "default_child", None) or construct
+        logical_id: str = cdk.Stack.of(construct).resolve(resource.logical_id)
+        return logical_id
+
     def findings(self) -> list[str]:
         """Every validation finding not acknowledged, as 'rule at construct path'."""
         return [

@@ -12,7 +12,7 @@ def test_the_calculator_runs_on_two_schedules_with_the_schedule_as_input(
 ) -> None:
     calculation = default.system.calculation
     template = default.template(calculation)
-    function_id = template.get_resource_id(calculation.calculator.function)  # type: ignore[attr-defined]
+    function_id = default.logical_id(calculation.calculator.function)
 
     rules = list(template.find_resources("AWS::Events::Rule").values())
 
@@ -45,7 +45,7 @@ def test_the_audit_log_is_encrypted_kept_ten_years_and_written_only_by_the_calcu
 ) -> None:
     calculation = default.system.calculation
     template = default.template(calculation)
-    audit_id = template.get_resource_id(calculation.audit_log)  # type: ignore[attr-defined]
+    audit_id = default.logical_id(calculation.audit_log)
     audit = template.to_json()["Resources"][audit_id]
 
     assert audit["Properties"]["RetentionInDays"] == 3653

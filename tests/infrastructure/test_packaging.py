@@ -44,11 +44,15 @@ def test_handler_imports_from_its_bundle_alone(function: str, tmp_path: Path) ->
             (runtime / source.name).symlink_to(source)
     environment = {
         "DATABASE_URL": "postgresql://user@127.0.0.1:1/none",
-        "OBJECT_STORE_BUCKET": "bucket",
+        "OBJECT_STORE_BUCKETS": "raw=r processed=p curated=c quarantine=q",
+        "AUDIT_LOG_GROUP": "/pcf/test/audit",
         "DEAD_LETTER_QUEUE_URL": str(tmp_path / "dead"),
         "ARCHIVE": str(tmp_path / "archive"),
         "AWS_DEFAULT_REGION": "eu-central-1",
         "PCF_SQL_DIR": str(bundle / "sql" / "migrations"),
+        "PCF_PACT_TOKEN_ENDPOINT": "https://pcf.auth.eu-central-1.amazoncognito.com/oauth2/token",
+        "PCF_PACT_ISSUER": "https://cognito-idp.eu-central-1.amazonaws.com/eu-central-1_Example",
+        "PCF_PACT_SCOPE": "pact/footprints",
     }
     script = (
         "import sys; sys.path[:0] = [sys.argv[1], sys.argv[2]];"

@@ -20,6 +20,9 @@ RESOURCELESS_ACTIONS = {
     "logs:PutRetentionPolicy",
     "logs:DeleteRetentionPolicy",
     "cloudwatch:PutMetricData",
+    # QuickSight's VPC connection role looks up the subnets and groups it is given
+    "ec2:DescribeSubnets",
+    "ec2:DescribeSecurityGroups",
 }
 
 
@@ -32,7 +35,11 @@ def _policy_statements(synthesized: Synthesized) -> list[tuple[str, str, dict[st
         for logical_id, resource in resources.items():
             properties = resource.get("Properties", {})
             documents = [properties.get("PolicyDocument"), properties.get("KeyPolicy")]
-            documents += [p.get("PolicyDocument") for p in properties.get("Policies", [])]
+            # a role's inline policies are a list; a user pool's "Policies" (its password
+            # policy) is an object, not IAM
+            inline = properties.get("Policies", [])
+            if isinstance(inline, list):
+                documents += [policy.get("PolicyDocument") for policy in inline]
             for document in documents:
                 for statement in (document or {}).get("Statement", []):
                     found.append((stack.stack_name, logical_id, statement))
