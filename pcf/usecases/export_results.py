@@ -8,7 +8,8 @@ it without database access:
     curated/footprints/period=<YYYY-MM>/run=<run id>/footprints.parquet
         a row per footprint (``FOOTPRINT_SCHEMA``; breakdowns as JSON text)
     curated/audit/period=<YYYY-MM>/run=<run id>/audit_records.parquet
-        each footprint's audit record as chained (sequence, hashes, canonical JSON), so
+        each footprint's audit record as chained (sequence, hashes, canonical JSON) and
+        the run's site-inputs record they name by hash (``footprint_id`` null), so
         ``pcf audit recompute`` and a chain check can be redone from the lake
 
 A run is never changed once stored, so an export is rewritten identically by a retry.
@@ -27,7 +28,12 @@ from sqlalchemy import Engine
 
 from pcf.adapters.audit_log import AuditLog
 from pcf.adapters.object_store import ObjectStore, check_key, parquet_bytes
-from pcf.adapters.postgres.results import read_audit_record, read_calculation_run, read_footprints
+from pcf.adapters.postgres.results import (
+    read_audit_record,
+    read_calculation_run,
+    read_footprints,
+    read_run_site_inputs,
+)
 
 FOOTPRINTS_PREFIX = "curated/footprints"
 AUDIT_PREFIX = "curated/audit"
@@ -59,7 +65,7 @@ _JSON_FIELDS = ("by_category", "by_source", "notes")
 AUDIT_SCHEMA = pa.schema(
     [
         pa.field("sequence", pa.int64(), nullable=False),
-        pa.field("footprint_id", pa.int64(), nullable=False),
+        pa.field("footprint_id", pa.int64()),  # null: the run's site-inputs record
         pa.field("run_id", pa.int64(), nullable=False),
         pa.field("record_json", pa.string(), nullable=False),
         pa.field("previous_hash", pa.string(), nullable=False),
@@ -117,6 +123,19 @@ def export_run(engine: Engine, store: ObjectStore, run_id: int) -> ExportedRun:
         }
         for row, record in records
     ]
+    site_inputs = read_run_site_inputs(engine, run_id)
+    if site_inputs is not None:  # runs stored before audit records of version 2 have none
+        audit_rows.insert(
+            0,
+            {
+                "sequence": site_inputs.sequence,
+                "footprint_id": None,
+                "run_id": run_id,
+                "record_json": site_inputs.record_json,
+                "previous_hash": site_inputs.previous_hash,
+                "record_hash": site_inputs.record_hash,
+            },
+        )
     keys = {
         "footprints": footprints_key(run.period_label, run_id),
         "audit_records": audit_records_key(run.period_label, run_id),
