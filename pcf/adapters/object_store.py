@@ -17,6 +17,14 @@ and 0008 explain them)::
                                                       the mapped factor set as of a day,
                                                       ``part`` = items | electricity |
                                                       natural_gas
+    curated/footprints/period=<YYYY-MM>/run=<run id>/footprints.parquet
+    curated/audit/period=<YYYY-MM>/run=<run id>/audit_records.parquet
+                                                      a calculation run's footprints and
+                                                      audit records (with its site
+                                                      inputs), ``pcf.usecases.export_results``
+
+In AWS each tier is a bucket of its own (``S3ObjectStore`` with a bucket per tier; the
+key keeps its tier segment), locally one folder.
 
 ``<version id>`` is ``dataset_version.id``, the id a calculation run pins, so a run's
 ``dataset_versions`` lead straight to the Parquet it read. ``<build id>`` is a digest of
