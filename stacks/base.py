@@ -8,7 +8,7 @@ import aws_cdk as cdk
 from constructs import Construct
 
 from stacks.monitored import Monitored
-from stacks.settings import DeploymentSettings, RemovalChoice
+from stacks.settings import DeploymentSettings, ExistingVpc, RemovalChoice
 
 
 class PcfStack(cdk.Stack):
@@ -18,6 +18,15 @@ class PcfStack(cdk.Stack):
         super().__init__(scope, construct_id, **kwargs)
         self.settings = settings
         self.monitored = Monitored()
+
+    @property
+    def availability_zones(self) -> list[str]:
+        """The zones the settings name (overrides the CDK's look-up, which would need
+        AWS credentials at synthesis: `cdk synth` runs offline)."""
+        vpc = self.settings.vpc
+        if isinstance(vpc, ExistingVpc):
+            return list(vpc.availability_zones)
+        return vpc.zones(self.settings.region)
 
     @property
     def removal_policy(self) -> cdk.RemovalPolicy:

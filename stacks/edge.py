@@ -165,7 +165,7 @@ class EdgeStack(PcfStack):
         )
         for child in self.node.children:
             if isinstance(child, iot.CfnThingGroup):
-                self.deployment.add_dependency(child)
+                self.deployment.add_resource_dependency(child)
 
 
 def _recipe() -> dict[str, Any]:

@@ -430,7 +430,7 @@ class DataCatalog(Construct):
                     ),
                 ),
             )
-            table.add_dependency(database)
+            table.add_resource_dependency(database)
             self.tables[name] = table
 
 

@@ -11,8 +11,10 @@ its hosted zone id and name, so `cdk synth` runs offline.
   ``CDK_DEFAULT_REGION``, then a placeholder account and ``eu-central-1``.
 - ``telemetryStore``: ``postgres`` (default: telemetry windows in the database) or
   ``timestream``.
-- ``vpc``: ``{"mode": "new", "maxAzs": 2}`` (default) or ``{"mode": "existing", "vpcId",
-  "availabilityZones", "privateSubnetIds", "publicSubnetIds"}``.
+- ``vpc``: ``{"mode": "new", "maxAzs": 2, "availabilityZones"?}`` (default: 2 zones, the
+  region's ``a`` and ``b``) or ``{"mode": "existing", "vpcId",
+  "availabilityZones", "privateSubnetIds", "publicSubnetIds", "privateRouteTableIds",
+  "publicRouteTableIds"}`` (one of each per zone).
 - ``domain``: ``null`` (default) or ``{"name", "hostedZoneId", "hostedZoneName",
   "certificateArn"?}``; without ``certificateArn`` the us-east-1 stack issues one (DNS
   validation).
@@ -41,6 +43,7 @@ DEFAULT_REGION = "eu-central-1"
 CLOUDFRONT_REGION = "us-east-1"
 
 
+_ZONE = r"[a-z]{2}(-[a-z]+)+-\d[a-z]"
 _Choice = TypeVar("_Choice", bound=StrEnum)
 
 
@@ -64,11 +67,21 @@ class ExistingVpc:
     availability_zones: tuple[str, ...]
     private_subnet_ids: tuple[str, ...]
     public_subnet_ids: tuple[str, ...]
+    private_route_table_ids: tuple[str, ...]
+    public_route_table_ids: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class NewVpc:
     max_azs: int = 2
+    # given, or the region's first zones (a, b, c): a look-up would need AWS credentials
+    # at synthesis
+    availability_zones: tuple[str, ...] = ()
+
+    def zones(self, region: str) -> list[str]:
+        return list(self.availability_zones) or [
+            f"{region}{letter}" for letter in "abc"[: self.max_azs]
+        ]
 
 
 @dataclass(frozen=True)
@@ -179,7 +192,12 @@ def _vpc(value: Any) -> NewVpc | ExistingVpc:
         max_azs = value.get("maxAzs", 2)
         if not isinstance(max_azs, int) or not 2 <= max_azs <= 3:
             raise SettingsError(f"context 'vpc.maxAzs' must be 2 or 3 (got {max_azs!r})")
-        return NewVpc(max_azs=max_azs)
+        zones: tuple[str, ...] = ()
+        if value.get("availabilityZones"):
+            zones = _ids(value["availabilityZones"], "vpc.availabilityZones", _ZONE)
+            if len(zones) != max_azs:
+                raise SettingsError("context 'vpc.availabilityZones': give maxAzs zones")
+        return NewVpc(max_azs=max_azs, availability_zones=zones)
     if mode != "existing":
         raise SettingsError(f"context 'vpc.mode' must be 'new' or 'existing' (got {mode!r})")
     vpc_id = _text(value.get("vpcId"), "vpc.vpcId")
@@ -190,11 +208,18 @@ def _vpc(value: Any) -> NewVpc | ExistingVpc:
     )
     private = _ids(value.get("privateSubnetIds"), "vpc.privateSubnetIds", r"subnet-[0-9a-f]{8,17}")
     public = _ids(value.get("publicSubnetIds"), "vpc.publicSubnetIds", r"subnet-[0-9a-f]{8,17}")
-    if len(private) != len(zones) or len(public) != len(zones):
+    private_routes = _ids(
+        value.get("privateRouteTableIds"), "vpc.privateRouteTableIds", r"rtb-[0-9a-f]{8,17}"
+    )
+    public_routes = _ids(
+        value.get("publicRouteTableIds"), "vpc.publicRouteTableIds", r"rtb-[0-9a-f]{8,17}"
+    )
+    if any(len(ids) != len(zones) for ids in (private, public, private_routes, public_routes)):
         raise SettingsError(
-            "context 'vpc': give one private and one public subnet id per availability zone"
+            "context 'vpc': give one private and one public subnet id, and the route table "
+            "id of each, per availability zone"
         )
-    return ExistingVpc(vpc_id, zones, private, public)
+    return ExistingVpc(vpc_id, zones, private, public, private_routes, public_routes)
 
 
 def _domain(value: Any) -> Domain | None:

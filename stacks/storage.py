@@ -282,7 +282,7 @@ class StorageStack(PcfStack):
             bucket_name=self.bucket_name(tier),
             encryption_key=None if tier == "access-logs" else self.key,
         )
-        stack.add_dependency(self)
+        stack.add_stack_dependency(self)
         return bucket
 
     def _web_origins(self) -> list[str]:
@@ -367,8 +367,19 @@ class StorageStack(PcfStack):
             credentials=rds.Credentials.from_generated_secret(
                 "pcf_admin", encryption_key=self.key, secret_name=f"{self.settings.prefix}/database"
             ),
-            writer=rds.ClusterInstance.serverless_v2("Writer"),
-            readers=[rds.ClusterInstance.serverless_v2("Reader", scale_with_writer=True)]
+            writer=rds.ClusterInstance.serverless_v2(
+                "Writer",
+                enable_performance_insights=True,
+                performance_insight_encryption_key=self.key,
+            ),
+            readers=[
+                rds.ClusterInstance.serverless_v2(
+                    "Reader",
+                    scale_with_writer=True,
+                    enable_performance_insights=True,
+                    performance_insight_encryption_key=self.key,
+                )
+            ]
             if retain
             else [],
             serverless_v2_min_capacity=0.5,
@@ -537,8 +548,8 @@ class StorageStack(PcfStack):
             retention_properties=retention,
             magnetic_store_write_properties={"EnableMagneticStoreWrites": True},
         )
-        raw.add_dependency(database)
-        hourly.add_dependency(database)
+        raw.add_resource_dependency(database)
+        hourly.add_resource_dependency(database)
         notifications = sns.Topic(self, "RollupNotifications", master_key=self.key)
         enforce_tls(notifications)
         role = iam.Role(
@@ -610,8 +621,8 @@ class StorageStack(PcfStack):
             "Timestream for LiveAnalytics is deployed only for accounts that chose it "
             "(telemetryStore=timestream); new accounts use PostgreSQL.",
         )
-        query.add_dependency(raw)
-        query.add_dependency(hourly)
+        query.add_resource_dependency(raw)
+        query.add_resource_dependency(hourly)
         query.node.add_dependency(role)
         self.timestream_tables = (raw, hourly)
         return database

@@ -186,6 +186,12 @@ class WebStack(PcfStack):
                 },
             )
         )
+        acknowledge(
+            bucket,
+            "Annotation::@aws-cdk/aws-s3:accessLogsPolicyNotAdded",
+            "The access-logs bucket belongs to the storage stack; the statement letting S3 "
+            "deliver this bucket's logs is added to its policy just above, by name.",
+        )
         return bucket
 
     def _response_headers(
@@ -285,7 +291,12 @@ class WebStack(PcfStack):
             },
             domain_names=[domain.name] if domain is not None else None,
             certificate=global_edge.certificate,
-            minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+            # only with a certificate of ours: CloudFront's default one is fixed at TLSv1
+            minimum_protocol_version=(
+                cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021
+                if global_edge.certificate is not None
+                else None
+            ),
             http_version=cloudfront.HttpVersion.HTTP2_AND_3,
             price_class=cloudfront.PriceClass.PRICE_CLASS_100,
             web_acl_id=global_edge.web_acl.attr_arn,

@@ -37,6 +37,8 @@ EXISTING_VPC = {
     "availabilityZones": ["eu-west-1a", "eu-west-1b"],
     "privateSubnetIds": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
     "publicSubnetIds": ["subnet-0123456789abcdef2", "subnet-0123456789abcdef3"],
+    "privateRouteTableIds": ["rtb-0123456789abcdef0", "rtb-0123456789abcdef1"],
+    "publicRouteTableIds": ["rtb-0123456789abcdef2", "rtb-0123456789abcdef2"],
 }
 COMMITTED_CONTEXT: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text())["context"]
 FEATURE_FLAGS = {key: value for key, value in COMMITTED_CONTEXT.items() if key.startswith("@")}

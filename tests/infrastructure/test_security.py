@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
+
+from aws_cdk.assertions import Annotations, Match
 
 from tests.infrastructure.conftest import Synthesized
 
@@ -94,3 +97,16 @@ def test_identity_policies_name_their_resources(each_configuration: Synthesized)
                 if extra:
                     unnamed.append((stack.stack_name, logical_id, sorted(extra)))
     assert unnamed == []
+
+
+def test_synthesis_needs_no_aws_account_and_leaves_no_warnings(
+    each_configuration: Synthesized,
+) -> None:
+    """Nothing is looked up in an account (`cdk synth` runs offline: a look-up would be
+    listed as missing context), and no construct carries a warning or an error."""
+    manifest = Path(each_configuration.assembly.directory) / "manifest.json"
+    assert "missing" not in json.loads(manifest.read_text())
+    for stack in each_configuration.system.stacks():
+        annotations = Annotations.from_stack(stack)
+        assert annotations.find_error("*", Match.any_value()) == []
+        assert annotations.find_warning("*", Match.any_value()) == []

@@ -61,7 +61,7 @@ def test_enterprise_configuration_reads_every_setting() -> None:
                     "publicSubnetIds": ["subnet-0123456789abcdef2"],
                 }
             },
-            "one private and one public subnet id per availability zone",
+            "one private and one public subnet id, and the route table id of each",
         ),
         (
             {
