@@ -4,7 +4,7 @@ canonical unit of its dimension, and exact per-meter period totals."""
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -150,23 +150,33 @@ class PostgresTelemetryStore:
 
     def write_window_table(self, table: pa.Table) -> WriteOutcome:
         """``write_windows`` for a table of windows (``WINDOW_TABLE_SCHEMA``)."""
+        return self.prepare_window_table(table)()
+
+    def prepare_window_table(self, table: pa.Table) -> Callable[[], WriteOutcome]:
+        """``write_window_table`` in two steps: the rows to write are worked out now, in
+        this process (one per window, canonical units, the COPY text; raises
+        ``ValueError`` as ``write_windows`` does), and the function returned writes them
+        (the month partitions, then one transaction)."""
         if table.num_rows == 0:
-            return WriteOutcome(inserted=0, replaced=0, ignored=0)
+            return lambda: WriteOutcome(inserted=0, replaced=0, ignored=0)
         latest = _latest_per_window(table)
         starts = epoch_seconds(latest.column("window_start"))
-        self._ensure_partitions(starts)
         rows = _copy_csv(latest)
         meters, hours = _pending_rollup_hours(latest.column("meter_id"), starts)
-        with transaction(self._engine) as connection:
-            cursor = dbapi_cursor(connection)
-            try:
-                inserted, replaced = _insert_or_merge(cursor, rows, latest.num_rows)
-                cursor.execute(_MARK_ROLLUPS_PENDING, (meters, hours))
-            finally:
-                cursor.close()
-        return WriteOutcome(
-            inserted=inserted, replaced=replaced, ignored=table.num_rows - inserted - replaced
-        )
+
+        def write() -> WriteOutcome:
+            self._ensure_partitions(starts)
+            with transaction(self._engine) as connection:
+                cursor = dbapi_cursor(connection)
+                try:
+                    inserted, replaced = _insert_or_merge(cursor, rows, latest.num_rows)
+                    cursor.execute(_MARK_ROLLUPS_PENDING, (meters, hours))
+                finally:
+                    cursor.close()
+            ignored = table.num_rows - inserted - replaced
+            return WriteOutcome(inserted=inserted, replaced=replaced, ignored=ignored)
+
+        return write
 
     def _ensure_partitions(self, starts: npt.NDArray[np.int64]) -> None:
         months = _months(starts) - self._months_with_partitions
@@ -255,16 +265,19 @@ def _months(starts: npt.NDArray[np.int64]) -> set[datetime]:
 def _insert_or_merge(cursor: Any, rows: bytes, windows: int) -> tuple[int, int]:
     """Write the CSV rows (one per window, unique keys, in key order): COPY them in when
     all are new, else merge them. Returns (inserted, replaced)."""
+    # one read of the whole text: psycopg2 takes the GIL back at every read, and the
+    # archive thread is working meanwhile (8 KiB reads cost one hand-over each)
+    size = max(len(rows), 1)
     cursor.execute("SAVEPOINT telemetry_all_new")
     try:
-        cursor.copy_expert(_COPY_NEW, io.BytesIO(rows))
+        cursor.copy_expert(_COPY_NEW, io.BytesIO(rows), size)
     except psycopg2.errors.UniqueViolation:
         cursor.execute("ROLLBACK TO SAVEPOINT telemetry_all_new")
     else:
         cursor.execute("RELEASE SAVEPOINT telemetry_all_new")
         return windows, 0
     cursor.execute(_STAGE)
-    cursor.copy_expert(_COPY_STAGE, io.BytesIO(rows))
+    cursor.copy_expert(_COPY_STAGE, io.BytesIO(rows), size)
     cursor.execute(_INSERT_NEW)
     (inserted,) = cursor.fetchone()
     replaced = 0
@@ -279,25 +292,20 @@ def _insert_or_merge(cursor: Any, rows: bytes, windows: int) -> tuple[int, int]:
 def _latest_per_window(table: pa.Table) -> pa.Table:
     """One row per (meter, window start): the highest revision, the first of equal ones;
     in key order, so concurrent writers lock rows in the same order."""
-    positioned = table.append_column("position", pa.array(np.arange(table.num_rows)))
-    order = pc.sort_indices(
-        positioned,
-        sort_keys=[
-            ("meter_id", "ascending"),
-            ("window_start", "ascending"),
-            ("revision", "descending"),
-            ("position", "ascending"),
-        ],
+    meters = pc.dictionary_encode(table.column("meter_id").combine_chunks())
+    # each row's meter as the rank of its id among the batch's few distinct ids, so the
+    # sort is numpy's on integers (stable: the first of equal revisions stays first)
+    ranks = pc.rank(meters.dictionary, sort_keys="ascending", tiebreaker="first")
+    meter_ranks = np.asarray(ranks.to_numpy())[meters.indices.to_numpy()]
+    starts = np.asarray(table.column("window_start").cast(pa.int64()).to_numpy())
+    revisions = np.asarray(table.column("revision").to_numpy())
+    order = np.lexsort((-revisions, starts, meter_ranks))
+    ordered_meters, ordered_starts = meter_ranks[order], starts[order]
+    first = np.ones(len(order), dtype=np.bool_)
+    first[1:] = (ordered_meters[1:] != ordered_meters[:-1]) | (
+        ordered_starts[1:] != ordered_starts[:-1]
     )
-    ordered = table.take(order)
-    meters = ordered.column("meter_id").combine_chunks()
-    starts = ordered.column("window_start").combine_chunks()
-    first = np.ones(ordered.num_rows, dtype=np.bool_)
-    if ordered.num_rows > 1:
-        same_meter = pc.equal(meters[1:], meters[:-1])
-        same_start = pc.equal(starts[1:], starts[:-1])
-        first[1:] = ~np.asarray(pc.and_(same_meter, same_start).to_numpy(zero_copy_only=False))
-    return ordered.filter(pa.array(first))
+    return table.take(pa.array(order[first]))
 
 
 def _copy_csv(windows: pa.Table) -> bytes:
@@ -324,17 +332,16 @@ def _copy_csv(windows: pa.Table) -> bytes:
         for name in ("site_id", "machine_id", "meter_id", "quantity", "item_id")
     }
     for bound in ("window_start", "window_end"):
-        micros = windows.column(bound).cast(pa.int64()).to_numpy()
-        # whole seconds, as the edge sends, print shorter and parse faster
-        instants = micros.astype("datetime64[us]")
-        if (micros % 1_000_000).any():
-            texts = np.datetime_as_string(instants, "us", timezone="UTC")
-        else:
-            texts = np.datetime_as_string(instants, "s", timezone="UTC")
-        text_columns[bound] = pa.array(texts)
+        text_columns[bound] = _utc_texts(windows.column(bound))
     value_texts = list(map(repr, values.tolist()))  # see _canonical_value
-    for position in np.flatnonzero(factors != 1.0).tolist():
-        value_texts[position] = _canonical_value(values[position], factors[position])
+    converted = np.flatnonzero(factors != 1.0)
+    with np.errstate(over="ignore"):  # an overflow is inf, as in _canonical_value
+        products = (values[converted] * factors[converted]).tolist()
+    for position, product in zip(converted.tolist(), products, strict=True):
+        rounded = f"{product:.15g}"
+        # _canonical_value's text: Decimal changes only an exponent, a sign or inf
+        plain = rounded.replace(".", "", 1).isdigit()
+        value_texts[position] = rounded if plain else str(Decimal(rounded))
     text_columns["value"] = pa.array(value_texts, pa.string())
     text_columns["unit"] = targets
     for count in ("revision", "samples_received", "samples_dropped"):
@@ -350,15 +357,34 @@ def _copy_csv(windows: pa.Table) -> bytes:
     return sink.getvalue()
 
 
+def _utc_texts(timestamps: pa.ChunkedArray) -> pa.Array:
+    """UTC timestamps as ISO 8601 text, in whole seconds when all are whole (as the edge
+    sends: shorter, and faster for PostgreSQL to read). A batch holds few distinct
+    instants (every meter sends the same minutes), so each is formatted once."""
+    encoded = pc.dictionary_encode(timestamps.combine_chunks())
+    micros = encoded.dictionary.cast(pa.int64()).to_numpy()
+    instants = micros.astype("datetime64[us]")
+    if (micros % 1_000_000).any():
+        texts = np.datetime_as_string(instants, "us", timezone="UTC")
+    else:
+        texts = np.datetime_as_string(instants, "s", timezone="UTC")
+    return pa.array(texts, pa.string()).take(encoded.indices)
+
+
 def _pending_rollup_hours(
     meters: pa.ChunkedArray, starts: npt.NDArray[np.int64]
 ) -> tuple[list[str], list[int]]:
-    """The distinct (meter, UTC hour start in epoch seconds) pairs of the windows."""
-    hours = pa.table({"meter_id": meters, "hour": starts - starts % 3600}).group_by(
-        ["meter_id", "hour"], use_threads=False
-    )
-    pairs = hours.aggregate([])
-    return pairs.column("meter_id").to_pylist(), pairs.column("hour").to_pylist()
+    """The distinct (meter, UTC hour start in epoch seconds) pairs of windows given in
+    key order (meter, then start), in that order: a pair's windows are one run of rows,
+    so a pair starts wherever the meter or the hour changes."""
+    meter_ids = meters.combine_chunks()
+    hours = starts - starts % 3600
+    first = np.ones(len(hours), dtype=np.bool_)
+    if len(hours) > 1:
+        new_meter = pc.not_equal(meter_ids[1:], meter_ids[:-1]).to_numpy(zero_copy_only=False)
+        first[1:] = new_meter | (hours[1:] != hours[:-1])
+    runs = np.flatnonzero(first)
+    return meter_ids.take(pa.array(runs)).to_pylist(), hours[runs].tolist()
 
 
 def _canonical_value(value: float, factor: float) -> str:

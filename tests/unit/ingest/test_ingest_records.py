@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from pcf.adapters.archive import FolderArchive
@@ -119,6 +120,33 @@ def test_when_the_store_fails_every_valid_record_fails_and_comes_again() -> None
     # keep the redelivered copies too (readers keep the latest revision per window)
     assert archive.records == [record(0), record(1)]
     assert len(dead_letters.letters) == 1
+
+
+class RefusingTableStore(InMemoryStore):
+    """A store that writes tables and refuses the batch's rows while working them out."""
+
+    def write_window_table(self, table: pa.Table) -> WriteOutcome:
+        return self.prepare_window_table(table)()
+
+    def prepare_window_table(self, table: pa.Table) -> Callable[[], WriteOutcome]:
+        raise ValueError("value inf is not a finite number")
+
+
+def test_rows_the_store_refuses_fail_every_record_before_anything_is_written() -> None:
+    archive = ListArchive()
+
+    report = ingest_records(
+        [record(0).to_json_bytes(), record(1).to_json_bytes()],
+        RefusingTableStore(),
+        archive,
+        InMemoryDeadLetters(),
+    )
+
+    assert report.failed_positions == [0, 1]
+    assert "ValueError: value inf" in str(report.outcomes[0].reason)
+    assert report.written == WriteOutcome(0, 0, 0)
+    # nothing archived: the records come again and are archived then
+    assert archive.lines == []
 
 
 def test_when_the_archive_fails_the_stored_records_fail_so_they_come_again() -> None:
