@@ -25,16 +25,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from stacks import python_archives
-from stacks.packaging import CONSTRAINTS, Platform, pinned_requirements
+from stacks.packaging import CONSTRAINTS, Platform, pinned_requirements, run_pip
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPONENT_NAME = "com.pcf.MeterReader"
@@ -137,29 +134,4 @@ def build_edge_artifact(build_root: Path = BUILD_ROOT) -> EdgeArtifact:
 
 
 def _download_wheels(platform: Platform, folder: Path) -> None:
-    command = [
-        sys.executable,
-        "-m",
-        "pip",
-        "download",
-        "--quiet",
-        "--disable-pip-version-check",
-        "--only-binary=:all:",
-        "--implementation",
-        "cp",
-        "--python-version",
-        platform.python_version,
-        *(argument for tag in platform.pip_platforms for argument in ("--platform", tag)),
-        "--constraint",
-        str(CONSTRAINTS),
-        "--dest",
-        str(folder),
-        *requirements(),
-    ]
-    completed = subprocess.run(
-        command, capture_output=True, text=True, env={**os.environ, "PIP_NO_INPUT": "1"}
-    )
-    if completed.returncode != 0:
-        raise RuntimeError(
-            f"pip could not download the edge wheels for {platform.name}:\n{completed.stderr}"
-        )
+    run_pip("download", platform, requirements(), "--dest", str(folder))

@@ -248,15 +248,16 @@ def build_bundle(
     return target
 
 
-def _pip_install(distributions: tuple[str, ...], platform: Platform, target: Path) -> None:
-    command = [
+def run_pip(command: str, platform: Platform, requirements: list[str], *options: str) -> None:
+    """``pip <command>`` of ``requirements`` as wheels for ``platform`` (no compiler, no
+    sdist), with the transitive pins of ``CONSTRAINTS``."""
+    arguments = [
         sys.executable,
         "-m",
         "pip",
-        "install",
+        command,
         "--quiet",
         "--disable-pip-version-check",
-        "--no-compile",
         "--only-binary=:all:",
         "--implementation",
         "cp",
@@ -265,17 +266,29 @@ def _pip_install(distributions: tuple[str, ...], platform: Platform, target: Pat
         *(argument for tag in platform.pip_platforms for argument in ("--platform", tag)),
         "--constraint",
         str(CONSTRAINTS),
-        "--target",
-        str(target),
-        *pinned_requirements(distributions),
+        *options,
+        *requirements,
     ]
     environment = {**os.environ, "PIP_NO_INPUT": "1"}
-    completed = subprocess.run(command, capture_output=True, text=True, env=environment)
+    completed = subprocess.run(arguments, capture_output=True, text=True, env=environment)
     if completed.returncode != 0:
-        raise RuntimeError(f"pip could not install {distributions}:\n{completed.stderr}")
-    # pip's own record of the install, with absolute paths of this machine
-    for scripts in (target / "bin",):
-        shutil.rmtree(scripts, ignore_errors=True)
+        raise RuntimeError(
+            f"pip {command} failed for {platform.name} ({' '.join(requirements)}):\n"
+            f"{completed.stderr}"
+        )
+
+
+def _pip_install(distributions: tuple[str, ...], platform: Platform, target: Path) -> None:
+    run_pip(
+        "install",
+        platform,
+        pinned_requirements(distributions),
+        "--no-compile",
+        "--target",
+        str(target),
+    )
+    # console scripts: nothing runs them in Lambda
+    shutil.rmtree(target / "bin", ignore_errors=True)
 
 
 def _prune(root: Path) -> None:
