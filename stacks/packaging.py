@@ -86,6 +86,7 @@ _TABLES = ("numpy", "scipy", "pyarrow", "pint")  # pcf.formats checks BOMs with 
 FUNCTION_DEPENDENCIES: dict[str, tuple[str, ...]] = {
     "ingest": (*_POWERTOOLS, *_DATABASE, *_TABLES, "msgspec"),
     "upload_validation": (*_POWERTOOLS, *_DATABASE, *_TABLES, "openpyxl", "PyJWT"),
+    "mapping": (*_POWERTOOLS, *_DATABASE, *_TABLES, "openpyxl", "PyJWT"),
     "api": (*_POWERTOOLS, *_DATABASE, *_TABLES, "openpyxl", "PyJWT"),
     "pact_api": (*_POWERTOOLS, *_DATABASE, *_TABLES, "PyJWT"),
     "calculator": (*_POWERTOOLS, *_DATABASE, *_TABLES, "msgspec"),

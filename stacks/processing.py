@@ -78,21 +78,66 @@ class ProcessingStack(PcfStack):
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, settings=settings, **kwargs)
-        validation = UploadValidation(self, "UploadValidation", network=network, storage=storage)
+        validation = ObjectCreatedFunction(
+            self,
+            "UploadValidation",
+            network=network,
+            storage=storage,
+            tier="raw",
+            key_filter={"prefix": f"{RAW_UPLOADS_PREFIX}/"},
+            bundle="upload_validation",
+            description="Validates an uploaded file and loads it as a dataset version or "
+            "quarantines it with its errors",
+            tiers=("raw", "processed", "quarantine"),
+            # a 50 MiB file (the upload limit) in Arrow, checked and loaded in one go
+            memory_mb=2048,
+        )
         self.validation = validation.function
         self.validation_dead_letters = validation.dead_letters
+        mapping = ObjectCreatedFunction(
+            self,
+            "FactorMapping",
+            network=network,
+            storage=storage,
+            tier="processed",
+            # a version's typed rows (the upload's own Parquet or the Glue job's parts)
+            key_filter={"wildcard": f"{PROCESSED_PREFIX}/*.parquet"},
+            bundle="mapping",
+            description="Maps emission factors to materials, parts, electricity and gas "
+            "with the versions in force and writes the set to the curated tier",
+            tiers=("curated",),
+            memory_mb=1024,
+        )
+        self.mapping = mapping.function
         self.glue_job = ValidateAndTransformJob(self, "ValidateAndTransform", storage=storage)
         self.catalog = DataCatalog(self, "Catalog", storage=storage)
 
-        self.monitored.functions.append(self.validation.function)
-        self.monitored.dead_letter_queues.append(self.validation_dead_letters)
+        self.monitored.functions.extend([self.validation.function, self.mapping.function])
+        self.monitored.dead_letter_queues.extend(
+            [self.validation_dead_letters, mapping.dead_letters]
+        )
         self.monitored.glue_jobs.append(self.glue_job.name)
 
 
-class UploadValidation(Construct):
-    """The validation Lambda on "Object Created" under raw/uploads/ of the raw bucket."""
+class ObjectCreatedFunction(Construct):
+    """A Lambda function on EventBridge's "Object Created" events of one tier's bucket
+    (the buckets send their events to EventBridge: no cross-stack notification), with
+    retries and a dead-letter queue for the events it could not take."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, network: Any, storage: Any) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        network: Any,
+        storage: Any,
+        tier: str,
+        key_filter: dict[str, str],
+        bundle: str,
+        description: str,
+        tiers: tuple[str, ...],
+        memory_mb: int,
+    ) -> None:
         super().__init__(scope, construct_id)
         self.dead_letters = sqs.Queue(
             self,
@@ -104,21 +149,19 @@ class UploadValidation(Construct):
         acknowledge(
             self.dead_letters,
             "AwsSolutions-SQS3",
-            "This queue is itself the dead-letter queue of the upload events (EventBridge "
+            "This queue is itself the dead-letter queue of the bucket events (EventBridge "
             "target and the function's failed asynchronous invocations); it is alarmed on "
             "any message by the monitoring stack.",
         )
         self.function = PcfFunction(
             self,
             "Function",
-            bundle="upload_validation",
-            description="Validates an uploaded file and loads it as a dataset version or "
-            "quarantines it with its errors",
+            bundle=bundle,
+            description=description,
             key=storage.key,
             environment={**storage.database_environment, **storage.object_store_environment},
             placement=network.placement,
-            # a 50 MiB file (the upload limit) in Arrow, checked and loaded in one go
-            memory_mb=2048,
+            memory_mb=memory_mb,
             timeout=cdk.Duration.minutes(5),
         )
         self.function.function.configure_async_invoke(
@@ -127,23 +170,18 @@ class UploadValidation(Construct):
             on_failure=destinations.SqsDestination(self.dead_letters),
         )
         storage.grant_database(self.function)
-        storage.grant_object_store(
-            self.function, tiers=("raw", "processed", "quarantine"), write=True
-        )
+        storage.grant_object_store(self.function, tiers=tiers, write=True)
         self.function.node.add_dependency(storage.migrations)
 
-        raw = storage.bucket_in(self, "raw")
+        bucket = storage.bucket_in(self, tier)
         self.rule = events.Rule(
             self,
-            "UploadLanded",
-            description="An object created under raw/uploads/ of the raw bucket",
+            "ObjectCreated",
+            description=f"An object created in the {tier} bucket: {key_filter}",
             event_pattern=events.EventPattern(
                 source=["aws.s3"],
                 detail_type=["Object Created"],
-                detail={
-                    "bucket": {"name": [raw.bucket_name]},
-                    "object": {"key": [{"prefix": f"{RAW_UPLOADS_PREFIX}/"}]},
-                },
+                detail={"bucket": {"name": [bucket.bucket_name]}, "object": {"key": [key_filter]}},
             ),
         )
         self.rule.add_target(

@@ -248,7 +248,8 @@ class StorageStack(PcfStack):
                     )
                 ],
             ),
-            processed=tier("processed", [short_history]),
+            # a new version's rows here start the factor mapping (EventBridge)
+            processed=tier("processed", [short_history], event_bridge_enabled=True),
             curated=tier("curated", [short_history]),
             quarantine=tier(
                 "quarantine",

@@ -13,9 +13,9 @@ decided does nothing.
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.data_classes import S3Event, S3EventBridgeNotificationEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from pcf.adapters.object_events import object_created_keys
 from pcf.api.settings import CloudSettings, cloud_upload_dependencies
 from pcf.observability import capture_lambda_handler, logger, metrics
 from pcf.usecases.uploads import process_landed_object, upload_id_of_key
@@ -24,20 +24,11 @@ from pcf.usecases.uploads import process_landed_object, upload_id_of_key
 DEPENDENCIES = cloud_upload_dependencies(CloudSettings.from_environment())
 
 
-def landed_keys(event: dict[str, Any]) -> list[str]:
-    """The object keys an EventBridge "Object Created" event or an S3 notification names."""
-    if "Records" in event:
-        return [record.s3.get_object.key for record in S3Event(event).records]
-    if event.get("source") == "aws.s3" and event.get("detail-type") == "Object Created":
-        return [S3EventBridgeNotificationEvent(event).detail.object.key]
-    raise ValueError(f"not an S3 object-created event: {sorted(event)}")
-
-
 @logger.inject_lambda_context
 @metrics.log_metrics
 @capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> None:
-    for key in landed_keys(event):
+    for key in object_created_keys(event):
         if upload_id_of_key(key) is None:
             logger.warning("not an upload's key; ignored", key=key)
             continue

@@ -23,19 +23,61 @@ def test_uploads_landing_under_raw_uploads_trigger_the_validation_function(
     default: Synthesized,
 ) -> None:
     processing = default.system.processing
-    template = default.template(processing)
-    rules = template.find_resources("AWS::Events::Rule")
-
-    (rule,) = rules.values()
-    pattern = rule["Properties"]["EventPattern"]
+    rule = _rule_of_bucket(default, "raw")
+    pattern = rule["EventPattern"]
     assert pattern["source"] == ["aws.s3"]
     assert pattern["detail-type"] == ["Object Created"]
     assert pattern["detail"]["object"] == {"key": [{"prefix": "raw/uploads/"}]}
-    assert pattern["detail"]["bucket"]["name"] == [default.system.storage.bucket_name("raw")]
-    (target,) = rule["Properties"]["Targets"]
+    (target,) = rule["Targets"]
     function_id = default.logical_id(processing.validation.function)
     assert target["Arn"] == {"Fn::GetAtt": [function_id, "Arn"]}
     assert "DeadLetterConfig" in target
+
+
+def test_a_dataset_version_landing_in_the_processed_tier_triggers_the_factor_mapping(
+    default: Synthesized,
+) -> None:
+    processing = default.system.processing
+    rule = _rule_of_bucket(default, "processed")
+    assert rule["EventPattern"]["detail"]["object"] == {
+        "key": [{"wildcard": "processed/*.parquet"}]
+    }
+    (target,) = rule["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": [default.logical_id(processing.mapping.function), "Arn"]}
+    assert "DeadLetterConfig" in target
+    # the processed bucket sends its events to EventBridge
+    default.template(default.system.storage).has_resource_properties(
+        "Custom::S3BucketNotifications",
+        {
+            "BucketName": {"Ref": default.logical_id(default.system.storage.buckets.processed)},
+            "NotificationConfiguration": {"EventBridgeConfiguration": {}},
+        },
+    )
+    # it writes the curated tier only, and reads no other bucket
+    policies = json.dumps(
+        [
+            policy
+            for policy in default.template(processing).find_resources("AWS::IAM::Policy").values()
+            if "FactorMapping" in json.dumps(policy["Properties"]["Roles"])
+        ]
+    )
+    storage = default.system.storage
+    assert storage.bucket_name("curated") in policies
+    for tier in ("raw", "processed", "quarantine"):
+        assert storage.bucket_name(tier) not in policies
+
+
+def _rule_of_bucket(synthesized: Synthesized, tier: str) -> dict[str, Any]:
+    """The processing stack's one EventBridge rule on ``tier``'s bucket."""
+    name = synthesized.system.storage.bucket_name(tier)
+    rules = synthesized.template(synthesized.system.processing).find_resources("AWS::Events::Rule")
+    (rule,) = [
+        r["Properties"]
+        for r in rules.values()
+        if r["Properties"].get("EventPattern", {}).get("detail", {}).get("bucket", {}).get("name")
+        == [name]
+    ]
+    return rule
 
 
 def test_the_glue_job_runs_glue_5_with_pcf_and_its_pins_under_a_security_configuration(
