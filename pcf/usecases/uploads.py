@@ -472,15 +472,23 @@ def _load(connection: Connection, store: ObjectStore, upload: Upload) -> list[Ro
             # before the commit: a committed version always has its processed Parquet
             write_processed_parquet(connection, store, version)
     except DatasetLoadError as error:
-        return [RowError(name, None, None, None, f"the database refused the rows: {error}")]
+        return [_refused_by_database(name, error)]
+    _mark_accepted(connection, upload, version.id)
+    return []
+
+
+def _mark_accepted(connection: Connection, upload: Upload, version_id: int) -> None:
     connection.execute(
         text(
             "UPDATE upload SET status = 'accepted', finished_at = now(), "
             "dataset_version_id = :version WHERE id = :id"
         ),
-        {"version": version.id, "id": _as_uuid(upload.id)},
+        {"version": version_id, "id": _as_uuid(upload.id)},
     )
-    return []
+
+
+def _refused_by_database(file_name: str, error: Exception) -> RowError:
+    return RowError(file_name, None, None, None, f"the database refused the rows: {error}")
 
 
 def _load_pact_file(
@@ -511,14 +519,8 @@ def _load_pact_file(
             for problem in error.problems
         ]
     except DatasetLoadError as error:
-        return [RowError(name, None, None, None, f"the database refused the rows: {error}")]
-    connection.execute(
-        text(
-            "UPDATE upload SET status = 'accepted', finished_at = now(), "
-            "dataset_version_id = :version WHERE id = :id"
-        ),
-        {"version": version.id, "id": _as_uuid(upload.id)},
-    )
+        return [_refused_by_database(name, error)]
+    _mark_accepted(connection, upload, version.id)
     return []
 
 
