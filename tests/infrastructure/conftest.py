@@ -6,8 +6,8 @@ Three configurations cover every setting of ``stacks.settings`` between them:
   QuickSight, no alarm e-mail, data retained).
 - ``enterprise``: an existing VPC by ids, Timestream telemetry, a domain with the
   certificate issued by the us-east-1 stack, QuickSight on, alarm e-mail.
-- ``disposable``: a new VPC over 3 AZs, a domain with an existing certificate, a named
-  Greengrass thing group, ``removalPolicy=destroy``.
+- ``disposable``: a new VPC over 3 AZs named in the context, a domain with an existing
+  certificate, a named Greengrass thing group, ``removalPolicy=destroy``.
 
 Synthesis runs cdk-nag (a failing check raises); the fixture keeps the validation report
 so a test can show what failed. Lambda bundles are built once (``build/lambda``).
@@ -68,7 +68,11 @@ CONFIGURATIONS: dict[str, dict[str, Any]] = {
         "environment": "ci",
         "account": ACCOUNT,
         "region": "us-east-2",
-        "vpc": {"mode": "new", "maxAzs": 3},
+        "vpc": {
+            "mode": "new",
+            "maxAzs": 3,
+            "availabilityZones": ["us-east-2a", "us-east-2b", "us-east-2c"],
+        },
         "domain": {
             "name": "pcf.example.org",
             "hostedZoneId": "Z9876543210ABCDEFGHIJ",

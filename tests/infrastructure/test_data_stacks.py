@@ -215,3 +215,16 @@ def test_alarms_cover_every_failure_the_issue_names(
         "AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "ops@example.com"}
     )
     monitoring.resource_count_is("AWS::CloudWatch::Dashboard", 1)
+
+
+def test_a_new_vpc_spans_the_zones_named_or_the_regions_first(
+    default: Synthesized, disposable: Synthesized
+) -> None:
+    def zones(synthesized: Synthesized) -> set[str]:
+        subnets = synthesized.template(synthesized.system.network).find_resources(
+            "AWS::EC2::Subnet"
+        )
+        return {subnet["Properties"]["AvailabilityZone"] for subnet in subnets.values()}
+
+    assert zones(default) == {"eu-central-1a", "eu-central-1b"}
+    assert zones(disposable) == {"us-east-2a", "us-east-2b", "us-east-2c"}
