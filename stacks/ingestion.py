@@ -165,7 +165,6 @@ class IngestionStack(PcfStack):
         )
         self.monitored.functions.append(self.ingest.function)
         self.monitored.stream_consumers.append(self.ingest.function)
-        self.monitored.streams.append(self.stream)
         self.monitored.dead_letter_queues.extend([self.rejected_records, self.failed_batches])
         self.monitored.delivery_streams.append(self.archive)
 

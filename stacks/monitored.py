@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_kinesisfirehose as firehose
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_rds as rds
@@ -19,7 +18,6 @@ class Monitored:
 
     functions: list[lambda_.IFunction] = field(default_factory=list)
     stream_consumers: list[lambda_.IFunction] = field(default_factory=list)
-    streams: list[kinesis.IStream] = field(default_factory=list)
     dead_letter_queues: list[sqs.IQueue] = field(default_factory=list)
     glue_jobs: list[str] = field(default_factory=list)
     delivery_streams: list[firehose.IDeliveryStream] = field(default_factory=list)

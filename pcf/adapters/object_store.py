@@ -52,10 +52,11 @@ import urllib.parse
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 RAW_UPLOADS_PREFIX = "raw/uploads"
 QUARANTINE_UPLOADS_PREFIX = "quarantine/uploads"
@@ -246,6 +247,34 @@ def tier_buckets(text: str) -> dict[str, str]:
     if missing:
         raise ValueError(f"no bucket for the tiers {sorted(missing)}")
     return buckets
+
+
+class S3BucketSettings(BaseModel):
+    """Where an ``S3ObjectStore`` keeps objects, as a function's environment says it:
+    ``OBJECT_STORE_BUCKETS`` (``raw=<bucket> processed=<bucket> curated=<bucket>
+    quarantine=<bucket>``, as the CDK app deploys it) or ``OBJECT_STORE_BUCKET`` (one
+    bucket, tiers by key prefix); exactly one of them."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    bucket: str | None = Field(alias="OBJECT_STORE_BUCKET", default=None, min_length=3)
+    tier_buckets: str | None = Field(alias="OBJECT_STORE_BUCKETS", default=None)
+
+    @model_validator(mode="after")
+    def _one_object_store(self) -> Self:
+        if (self.bucket is None) == (self.tier_buckets is None):
+            raise ValueError("set exactly one of OBJECT_STORE_BUCKET and OBJECT_STORE_BUCKETS")
+        if self.tier_buckets is not None:
+            tier_buckets(self.tier_buckets)
+        return self
+
+    @property
+    def buckets(self) -> str | dict[str, str]:
+        """The ``S3ObjectStore`` buckets: one name, or a bucket per tier."""
+        if self.tier_buckets is not None:
+            return tier_buckets(self.tier_buckets)
+        assert self.bucket is not None  # the validator allows no other case
+        return self.bucket
 
 
 class S3ObjectStore:

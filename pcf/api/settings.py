@@ -15,38 +15,20 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field
 
-from pcf.adapters.object_store import S3ObjectStore, tier_buckets
+from pcf.adapters.object_store import S3BucketSettings, S3ObjectStore
 from pcf.adapters.postgres.connection import create_engine
 from pcf.api.auth import cognito_authenticator
 from pcf.api.routes import ApiDependencies
 from pcf.usecases.uploads import DEFAULT_MAX_UPLOAD_BYTES, UploadDependencies, UploadLimits
 
 
-class CloudSettings(BaseModel):
+class CloudSettings(S3BucketSettings):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     database_url: str = Field(alias="DATABASE_URL", min_length=1)
-    bucket: str | None = Field(alias="OBJECT_STORE_BUCKET", default=None, min_length=3)
-    tier_buckets: str | None = Field(alias="OBJECT_STORE_BUCKETS", default=None)
     max_upload_bytes: int = Field(alias="MAX_UPLOAD_BYTES", default=DEFAULT_MAX_UPLOAD_BYTES, gt=0)
-
-    @model_validator(mode="after")
-    def _one_object_store(self) -> CloudSettings:
-        if (self.bucket is None) == (self.tier_buckets is None):
-            raise ValueError("set exactly one of OBJECT_STORE_BUCKET and OBJECT_STORE_BUCKETS")
-        if self.tier_buckets is not None:
-            tier_buckets(self.tier_buckets)
-        return self
-
-    @property
-    def buckets(self) -> str | dict[str, str]:
-        """The ``S3ObjectStore`` buckets: one name, or a bucket per tier."""
-        if self.tier_buckets is not None:
-            return tier_buckets(self.tier_buckets)
-        assert self.bucket is not None  # the validator allows no other case
-        return self.bucket
 
     @classmethod
     def from_environment(cls, environment: Mapping[str, str] | None = None) -> CloudSettings:

@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 
 from pcf.adapters.audit_log import AuditLog
-from pcf.adapters.object_store import ObjectStore
+from pcf.adapters.object_store import ObjectStore, S3BucketSettings
 from pcf.adapters.postgres.datasets import current_versions, read_dataset
 from pcf.core.model import MethodSettings
 from pcf.core.telemetry import TelemetryStore
@@ -63,7 +63,7 @@ class ScheduledRun(BaseModel):
     schedule: Schedule
 
 
-class CalculatorSettings(BaseModel):
+class CalculatorSettings(S3BucketSettings):
     """The calculator's environment: ``DATABASE_URL``, ``OBJECT_STORE_BUCKETS`` (or
     ``OBJECT_STORE_BUCKET``), ``AUDIT_LOG_GROUP`` and optionally ``TELEMETRY_STORE``
     (as the ingest reads it)."""
@@ -71,8 +71,6 @@ class CalculatorSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     database_url: str = Field(alias="DATABASE_URL", min_length=1)
-    bucket: str | None = Field(alias="OBJECT_STORE_BUCKET", default=None, min_length=3)
-    tier_buckets: str | None = Field(alias="OBJECT_STORE_BUCKETS", default=None)
     audit_log_group: str = Field(alias="AUDIT_LOG_GROUP", min_length=1)
     telemetry_store: str = Field(alias="TELEMETRY_STORE", default="postgres")
 
@@ -94,22 +92,14 @@ def build_calculator_dependencies(settings: CalculatorSettings) -> CalculatorDep
     import boto3
 
     from pcf.adapters.audit_log import CloudWatchAuditLog
-    from pcf.adapters.object_store import S3ObjectStore, tier_buckets
+    from pcf.adapters.object_store import S3ObjectStore
     from pcf.adapters.postgres.connection import create_engine
     from pcf.usecases.ingest import telemetry_store
 
-    engine = create_engine(settings.database_url)
-    buckets: str | dict[str, str]
-    if settings.tier_buckets is not None:
-        buckets = tier_buckets(settings.tier_buckets)
-    elif settings.bucket is not None:
-        buckets = settings.bucket
-    else:
-        raise ValueError("set OBJECT_STORE_BUCKETS or OBJECT_STORE_BUCKET")
     return CalculatorDependencies(
-        engine=engine,
+        engine=create_engine(settings.database_url),
         telemetry=telemetry_store(settings.telemetry_store, settings.database_url),
-        store=S3ObjectStore(boto3.client("s3"), buckets),
+        store=S3ObjectStore(boto3.client("s3"), settings.buckets),
         audit_log=CloudWatchAuditLog(boto3.client("logs"), settings.audit_log_group),
     )
 

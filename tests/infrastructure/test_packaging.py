@@ -15,13 +15,14 @@ from stacks.packaging import (
     RUNTIME_PROVIDED,
     build_bundle,
     this_machine,
+    unzipped_size,
 )
 
 
 @pytest.mark.parametrize("function", sorted(FUNCTION_DEPENDENCIES))
 def test_bundle_fits_lambda_and_has_only_its_dependencies(function: str) -> None:
     bundle = build_bundle(function)
-    size = sum(p.stat().st_size for p in bundle.rglob("*") if p.is_file())
+    size = unzipped_size(bundle)
     assert size < LAMBDA_UNZIPPED_LIMIT_BYTES, f"{function}: {size / 2**20:.1f} MiB unzipped"
     assert (bundle / "handler.py").is_file() and (bundle / "pcf" / "__init__.py").is_file()
     assert not (bundle / "botocore").exists() and not (bundle / "boto3").exists()
