@@ -130,6 +130,10 @@ def build_edge_artifact(build_root: Path = BUILD_ROOT) -> EdgeArtifact:
                 raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    # earlier artifacts are stale: about 110 MB each
+    for stale in build_root.glob(f"{COMPONENT_NAME}-*"):
+        if stale != target:
+            shutil.rmtree(stale, ignore_errors=True)
     return artifact
 
 
