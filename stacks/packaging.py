@@ -22,6 +22,7 @@ machine with nothing else on ``sys.path``.
 
 from __future__ import annotations
 
+import filecmp
 import fnmatch
 import hashlib
 import json
@@ -235,6 +236,7 @@ def build_bundle(
             shutil.copy2(source, staging / source.name)
         for folder in FUNCTION_FILES.get(function, ()):
             shutil.copytree(ROOT / folder, staging / folder)
+        _link_files_shared_with(staging, sorted(build_root.glob(f"[!.]*-{platform.name}-*")))
         try:
             staging.rename(target)  # atomic: a concurrent build of the same inputs wins once
         except OSError:
@@ -247,6 +249,28 @@ def build_bundle(
         if stale != target:
             shutil.rmtree(stale, ignore_errors=True)
     return target
+
+
+def _link_files_shared_with(bundle: Path, others: list[Path]) -> None:
+    """Replace each file of ``bundle`` that another bundle holds with the same bytes at
+    the same place by a hard link to it. The functions share most of their
+    dependencies, so the seven bundles take about 0.26 GB of disk instead of 1.5 (CI
+    machines may have little). Bundles are never modified once built, and Lambda's
+    zip and the CDK's asset copy each hold their own bytes."""
+    for path in bundle.rglob("*"):
+        if path.is_symlink() or not path.is_file():
+            continue
+        relative = path.relative_to(bundle)
+        for other in others:
+            twin = other / relative
+            if twin.is_file() and not twin.is_symlink() and filecmp.cmp(path, twin, False):
+                try:
+                    linked = path.with_name(f".{path.name}.link")
+                    os.link(twin, linked)
+                    linked.replace(path)
+                except OSError:  # another file system, or no hard links: keep the copy
+                    pass
+                break
 
 
 def run_pip(command: str, platform: Platform, requirements: list[str], *options: str) -> None:

@@ -79,3 +79,14 @@ def _import_handler(bundle: Path, tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
+
+
+def test_bundles_share_the_files_they_have_in_common() -> None:
+    """A dependency file two bundles both hold is one file on disk (a hard link), and
+    each bundle still holds it in full."""
+    api, calculator = build_bundle("api"), build_bundle("calculator")
+    shared = Path("pyarrow") / "__init__.py"
+    assert (api / shared).stat().st_ino == (calculator / shared).stat().st_ino
+    assert (api / shared).read_bytes() == (calculator / shared).read_bytes()
+    # the handlers differ, and stay apart
+    assert (api / "handler.py").stat().st_ino != (calculator / "handler.py").stat().st_ino
