@@ -108,6 +108,44 @@ def test_hourly_and_daily_rollups_follow_the_latest_revisions(db: Engine) -> Non
     assert store.refresh_rollups() == 0
 
 
+AWKWARD_METER_IDS = ['M "1"', "M,2", "{M3}", "M\\4", "NULL", "m 5 ", "Zähler-6"]
+
+
+def test_every_meter_id_is_marked_pending_as_it_is(db: Engine) -> None:
+    """The pending pairs reach PostgreSQL as array literals: ids with quotes, commas,
+    braces, backslashes or spaces, and the id NULL, come back as they are, on the
+    COPY path and on the merge path."""
+    store = PostgresTelemetryStore(db)
+    # Given two windows in two hours for each awkward meter id, all new (COPY)
+    store.write_windows([window(m, meter_id=meter) for meter in AWKWARD_METER_IDS for m in (0, 70)])
+    with db.connect() as connection:
+        pending = connection.execute(
+            text("SELECT meter_id, count(*) FROM telemetry_rollup_pending GROUP BY meter_id")
+        ).all()
+    assert sorted(map(tuple, pending)) == sorted((meter, 2) for meter in AWKWARD_METER_IDS)
+    assert store.refresh_rollups() == 14
+    # When the first window of each is revised (stored already: the merge path)
+    outcome = store.write_windows(
+        [window(0, 3.0, meter_id=meter, revision=1) for meter in AWKWARD_METER_IDS]
+    )
+    # Then each meter's first hour alone is pending again, and its rollup is 3.0
+    assert (outcome.inserted, outcome.replaced) == (0, 7)
+    with db.connect() as connection:
+        pending = connection.execute(
+            text("SELECT meter_id, hour_start FROM telemetry_rollup_pending")
+        ).all()
+    assert sorted(map(tuple, pending)) == sorted((m, JANUARY) for m in AWKWARD_METER_IDS)
+    assert store.refresh_rollups() == 7
+    with db.connect() as connection:
+        first_hours = connection.execute(
+            text("SELECT meter_id, value FROM telemetry_hourly WHERE hour_start = :h"),
+            {"h": JANUARY},
+        ).all()
+    assert sorted(map(tuple, first_hours)) == sorted(
+        (meter, Decimal("3.0")) for meter in AWKWARD_METER_IDS
+    )
+
+
 def test_writers_racing_into_a_new_month_all_succeed(db: Engine) -> None:
     # Given four writers whose first windows fall in a month no partition exists for yet
     store = PostgresTelemetryStore(db)

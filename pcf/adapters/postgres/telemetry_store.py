@@ -4,7 +4,8 @@ canonical unit of its dimension, and exact per-meter period totals."""
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -29,11 +30,13 @@ _COLUMNS = (
     "value, unit, revision, samples_received, samples_dropped"
 )
 # A batch is written as CSV through COPY, far cheaper per row than any INSERT built in
-# Python. The first attempt COPYs straight into the table, inside a savepoint: a batch
-# of new windows, what the ingest sees almost always, costs one COPY. When a window is
-# stored already (a redelivery, a late revision, a writer racing on the same window),
-# the COPY fails on the primary key and the savepoint is rolled back: the batch is then
-# COPYed into a staging table and merged by the three steps below.
+# Python. The first attempt COPYs straight into the table: a batch of new windows, what
+# the ingest sees almost always, costs one COPY and one commit. When a window is stored
+# already (a redelivery, a late revision, a writer racing on the same window), the COPY
+# fails on the primary key and its transaction is rolled back: the batch is then COPYed
+# into a staging table and merged by the three steps below, in a new transaction. (No
+# savepoint: its two round trips and subtransaction cost every batch, the rollback only
+# the rare batch with a stored window.)
 _COPY_NEW = f"COPY telemetry_window ({_COLUMNS}) FROM STDIN WITH (FORMAT csv)"
 _STAGE = """
 CREATE TEMPORARY TABLE telemetry_window_stage (
@@ -43,7 +46,10 @@ CREATE TEMPORARY TABLE telemetry_window_stage (
 ) ON COMMIT DROP
 """
 _COPY_STAGE = f"COPY telemetry_window_stage ({_COLUMNS}) FROM STDIN WITH (FORMAT csv)"
-# the (meter, UTC hour) pairs whose rollups must be recomputed (sql/migrations/0007)
+# the (meter, UTC hour) pairs whose rollups must be recomputed (sql/migrations/0007),
+# given as two array literals (``_array_literal``): a list parameter would be sent as
+# ARRAY[...] of one constant per pair, which the server parses and plans for about as
+# long as the insert takes
 _MARK_ROLLUPS_PENDING = """
 INSERT INTO telemetry_rollup_pending (meter_id, hour_start)
 SELECT meter_id, to_timestamp(hour_start)
@@ -163,20 +169,29 @@ class PostgresTelemetryStore:
         starts = epoch_seconds(latest.column("window_start"))
         rows = _copy_csv(latest)
         meters, hours = _pending_rollup_hours(latest.column("meter_id"), starts)
+        pending = (_array_literal(meters), _array_literal(map(str, hours)))
 
         def write() -> WriteOutcome:
             self._ensure_partitions(starts)
-            with transaction(self._engine) as connection:
-                cursor = dbapi_cursor(connection)
-                try:
-                    inserted, replaced = _insert_or_merge(cursor, rows, latest.num_rows)
-                    cursor.execute(_MARK_ROLLUPS_PENDING, (meters, hours))
-                finally:
-                    cursor.close()
+            try:
+                with self._cursor() as cursor:
+                    _copy_new(cursor, rows)
+                    cursor.execute(_MARK_ROLLUPS_PENDING, pending)
+                inserted, replaced = latest.num_rows, 0
+            except psycopg2.errors.UniqueViolation:  # rolled back: merge instead
+                with self._cursor() as cursor:
+                    inserted, replaced = _merge(cursor, rows, latest.num_rows)
+                    cursor.execute(_MARK_ROLLUPS_PENDING, pending)
             ignored = table.num_rows - inserted - replaced
             return WriteOutcome(inserted=inserted, replaced=replaced, ignored=ignored)
 
         return write
+
+    @contextmanager
+    def _cursor(self) -> Iterator[Any]:
+        """A psycopg2 cursor in a new transaction, committed when the block ends."""
+        with transaction(self._engine) as connection, closing(dbapi_cursor(connection)) as c:
+            yield c
 
     def _ensure_partitions(self, starts: npt.NDArray[np.int64]) -> None:
         months = _months(starts) - self._months_with_partitions
@@ -262,20 +277,18 @@ def _months(starts: npt.NDArray[np.int64]) -> set[datetime]:
     }
 
 
-def _insert_or_merge(cursor: Any, rows: bytes, windows: int) -> tuple[int, int]:
-    """Write the CSV rows (one per window, unique keys, in key order): COPY them in when
-    all are new, else merge them. Returns (inserted, replaced)."""
+def _copy_new(cursor: Any, rows: bytes) -> None:
+    """COPY the CSV rows into the table; raises ``UniqueViolation`` if a window is
+    stored already."""
     # one read of the whole text: psycopg2 takes the GIL back at every read, and the
     # archive thread is working meanwhile (8 KiB reads cost one hand-over each)
+    cursor.copy_expert(_COPY_NEW, io.BytesIO(rows), max(len(rows), 1))
+
+
+def _merge(cursor: Any, rows: bytes, windows: int) -> tuple[int, int]:
+    """Merge the CSV rows (one per window, unique keys, in key order) through the staging
+    table. Returns (inserted, replaced)."""
     size = max(len(rows), 1)
-    cursor.execute("SAVEPOINT telemetry_all_new")
-    try:
-        cursor.copy_expert(_COPY_NEW, io.BytesIO(rows), size)
-    except psycopg2.errors.UniqueViolation:
-        cursor.execute("ROLLBACK TO SAVEPOINT telemetry_all_new")
-    else:
-        cursor.execute("RELEASE SAVEPOINT telemetry_all_new")
-        return windows, 0
     cursor.execute(_STAGE)
     cursor.copy_expert(_COPY_STAGE, io.BytesIO(rows), size)
     cursor.execute(_INSERT_NEW)
@@ -385,6 +398,13 @@ def _pending_rollup_hours(
         first[1:] = new_meter | (hours[1:] != hours[:-1])
     runs = np.flatnonzero(first)
     return meter_ids.take(pa.array(runs)).to_pylist(), hours[runs].tolist()
+
+
+def _array_literal(texts: Iterable[str]) -> str:
+    """The texts as one PostgreSQL array literal (``{"a","b \\"c\\""}``), each element
+    quoted, so any text (commas, braces, quotes, backslashes, NULL) reads back as it is."""
+    escaped = (element.replace("\\", "\\\\").replace('"', '\\"') for element in texts)
+    return "{" + ",".join(f'"{element}"' for element in escaped) + "}"
 
 
 def _canonical_value(value: float, factor: float) -> str:
