@@ -172,6 +172,30 @@ def test_values_are_stored_in_the_canonical_unit(
     assert (meter.unit, meter.total) == (canonical_unit, canonical_value)
 
 
+VALUES_WITH_EXPONENTS = [60.0, 1e-05, 1.5e-07, 1e16, 1.2345678901234568e17, 1e15, 0.0, 5e-324]
+
+
+def test_values_are_stored_with_the_scale_of_their_repr(
+    store: PostgresTelemetryStore, db: Engine
+) -> None:
+    """Each canonical value is stored as PostgreSQL reads its repr (60.0 keeps its
+    scale of 1, 1e-05 is 0.00001, 1e+16 has scale 0), however the COPY text writes it."""
+    store.write_windows([window(m, value) for m, value in enumerate(VALUES_WITH_EXPONENTS)])
+
+    with db.connect() as connection:
+        stored = connection.execute(
+            text("SELECT value::text FROM telemetry_window ORDER BY window_start")
+        ).scalars()
+        expected = [
+            connection.execute(
+                text("SELECT CAST(:v AS numeric)::text"), {"v": repr(v)}
+            ).scalar_one()
+            for v in VALUES_WITH_EXPONENTS
+        ]
+    assert list(stored) == expected
+    assert expected[:2] == ["60.0", "0.00001"]
+
+
 def expected_hash(entries: list[str]) -> str:
     return hashlib.sha256(";".join(entries).encode("utf-8")).hexdigest()
 

@@ -9,6 +9,7 @@ import binascii
 import csv
 import io
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import numpy as np
 import pyarrow as pa
@@ -20,6 +21,7 @@ from pcf.adapters.postgres.telemetry_store import (
     _copy_csv,
     _latest_per_window,
     _pending_rollup_hours,
+    _shortest_texts,
 )
 from pcf.core.telemetry import TelemetryWindow
 from pcf.core.units import CANONICAL_UNIT, conversion_factor, dimension_of
@@ -124,14 +126,38 @@ def test_the_copied_value_is_the_canonical_value_text(windows: list[TelemetryWin
 
     rows = list(csv.reader(io.StringIO(_copy_csv(table).decode())))
 
-    assert [row[7] for row in rows] == [
-        _canonical_value(w.value, conversion_factor(w.unit, CANONICAL_UNIT[dimension_of(w.unit)]))
+    # the same numeric for PostgreSQL: value and scale (an exponent may be written
+    # differently: 1e16 or 1e+16)
+    assert [as_numeric(row[7]) for row in rows] == [
+        as_numeric(
+            _canonical_value(
+                w.value, conversion_factor(w.unit, CANONICAL_UNIT[dimension_of(w.unit)])
+            )
+        )
         for w in windows
     ]
     assert [row[5] for row in rows] == [
         np.datetime_as_string(np.datetime64(w.window_start.replace(tzinfo=None), "s"), "s") + "Z"
         for w in windows
     ]
+
+
+def as_numeric(literal: str) -> tuple[Decimal, int]:
+    """What PostgreSQL's numeric makes of a literal: its value and its scale (digits
+    after the point; a positive exponent gives scale 0)."""
+    value = Decimal(literal)
+    exponent = value.as_tuple().exponent
+    if not isinstance(exponent, int):  # Infinity (a conversion that overflowed)
+        return value, 0
+    return value, max(0, -exponent)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.floats(min_value=0, allow_nan=False, allow_infinity=False))
+def test_shortest_texts_are_repr_as_postgresql_reads_it(value: float) -> None:
+    (text,) = _shortest_texts(np.array([value]))
+    assert float(text) == value
+    assert as_numeric(text.decode()) == as_numeric(repr(value))
 
 
 def test_bounds_with_fractions_of_a_second_keep_them() -> None:
