@@ -24,8 +24,8 @@ all lines alike:
   per batch and day, written in the archive thread while the store writes) and
   ``InMemoryDeadLetters``. That is base64 decoding; the batch decoded and checked as a
   whole (the fast path: every record is in the edge's form); the store write (latest
-  revision per window, canonical units, CSV, one COPY in a savepoint, rollup-pending
-  marks, commit; one transaction per event, as in Lambda); the raw archive, written in
+  revision per window, canonical units, CSV, one COPY, rollup-pending marks, commit;
+  one transaction per event, as in Lambda); the raw archive, written in
   its thread while the store writes; the response, logs and metrics.
 - ingest, no-op archive: the same with an archive that does nothing, so the store path
   alone is visible.
@@ -46,7 +46,9 @@ The script checks that the ingest and the COPY leave the same rows (every column
 run stored each window once.
 
 Target (issue 3, point 10): ingest (the first line) at least 0.5 of plain COPY in records
-per second. Prints PASS or FAIL and exits 1 on FAIL. On FAIL (or with ``--profile``) it
+per second. The ratio is taken within each round, the COPY run right after the ingest,
+and the target applies to its median over the rounds; the lines' best times and their
+ratio are printed too. Prints PASS or FAIL and exits 1 on FAIL. On FAIL (or with ``--profile``) it
 runs the ingest once more under cProfile and prints where the time goes: per stage of
 the handler path, then the functions with the most own time.
 
@@ -54,7 +56,7 @@ the handler path, then the functions with the most own time.
 runs against its own embedded server.
 
 Run: ``.venv/bin/python bench/ingest_vs_copy.py [--meters 100] [--minutes 2000]
-[--batch 5000] [--repeats 3] [--profile]``
+[--batch 5000] [--repeats 5] [--profile] [--show-rounds]``
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ import os
 import pstats
 import random
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -378,10 +381,10 @@ def run_copy(engine: Engine, chunks: Sequence[str]) -> float:
     return elapsed
 
 
-def best_of_turns(
+def turns(
     repeats: int, engine: Engine, runs: Mapping[str, Callable[[], float]]
-) -> dict[str, float]:
-    """Each run's best seconds over ``repeats`` rounds, each into an empty table. The
+) -> dict[str, list[float]]:
+    """Each run's seconds in each of ``repeats`` rounds, each into an empty table. The
     runs take turns within a round, so a change in the machine's load (other work on a
     shared machine) falls on every line alike instead of on the lines run during it."""
     times: dict[str, list[float]] = {name: [] for name in runs}
@@ -389,7 +392,7 @@ def best_of_turns(
         for name, run in runs.items():
             empty_tables(engine)
             times[name].append(run())
-    return {name: min(seconds) for name, seconds in times.items()}
+    return times
 
 
 def profile_ingest(
@@ -457,9 +460,10 @@ def main() -> int:
         default=INGEST_BATCH,
         help="records per Kinesis event (default: the ingest's event source mapping)",
     )
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--profile", action="store_true", help="profile even on PASS")
+    parser.add_argument("--show-rounds", action="store_true", help="print every round's seconds")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="pcf-bench-ingest-"))
@@ -534,7 +538,7 @@ def main() -> int:
 
         return timed_then_read
 
-    best = best_of_turns(
+    times = turns(
         args.repeats,
         engine,
         {
@@ -546,6 +550,7 @@ def main() -> int:
             "batch_copy": lambda: run_copy(engine, batch_copies),
         },
     )
+    best = {name: min(seconds) for name, seconds in times.items()}
     ingest_s, noop_s, small_s = best["ingest"], best["noop"], best["small"]
     dup_s, copy_s, batch_copy_s = best["dup"], best["copy"], best["batch_copy"]
     ingest_rows, dup_rows, copy_rows = after_run["ingest"], after_run["dup"], after_run["copy"]
@@ -570,20 +575,33 @@ def main() -> int:
     ]
     for label, seconds, count in lines_out:
         print(f"  {label:48s} {seconds:8.3f} s {count:>9,} records {count / seconds:10,.0f} rec/s")
-    print(f"  ratio ingest / COPY:                 {rate / copy_rate:.3f}")
+    print(f"  ratio ingest / COPY (best of each):  {rate / copy_rate:.3f}")
     print(f"  ratio ingest no-op archive / COPY:   {n / noop_s / copy_rate:.3f}")
     print(f"  ratio ingest, events of {SMALL_BATCH} / COPY: {n / small_s / copy_rate:.3f}")
     print(f"  ratio ingest / COPY per {args.batch}:        {batch_copy_s / ingest_s:.3f}")
+    # The target's ratio: within each round, then the median over the rounds. The best
+    # of each line is biased on a shared machine: the 1 s COPY catches a quiet spell
+    # whole more often than the 2 s ingest does.
+    per_round = sorted(c / i for c, i in zip(times["copy"], times["ingest"], strict=True))
+    ratio = statistics.median(per_round)
+    if args.show_rounds:
+        for name, round_seconds in times.items():
+            print(f"  rounds {name:10s} " + " ".join(f"{x:.3f}" for x in round_seconds))
+    print(
+        f"  ratio ingest / COPY per round:       median {ratio:.3f} (min {per_round[0]:.3f}, "
+        f"max {per_round[-1]:.3f}, {len(per_round)} rounds)"
+    )
     print(
         f"  same rows as COPY: {ingest_rows == copy_rows}; duplicates stored once: "
         f"{dup_rows == copy_rows}; archived lines: {archived:,}"
     )
     for problem in problems:
         print(f"  PROBLEM: {problem}")
-    passed = rate / copy_rate >= TARGET_RATIO and not problems
+    passed = ratio >= TARGET_RATIO and not problems
     print(
-        f"{'PASS' if passed else 'FAIL'}: ingest {rate:,.0f} rec/s = {rate / copy_rate:.3f} "
-        f"of COPY {copy_rate:,.0f} rec/s vs target {TARGET_RATIO}"
+        f"{'PASS' if passed else 'FAIL'}: ingest at {ratio:.3f} of plain COPY (median of "
+        f"{len(per_round)} rounds; best of each {rate:,.0f} and {copy_rate:,.0f} rec/s) "
+        f"vs target {TARGET_RATIO}"
     )
     if not passed or args.profile:
         profile_ingest(engine, events, folder_dependencies())

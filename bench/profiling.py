@@ -15,7 +15,7 @@ def cumulative(entries: Entries, file_end: str, name: str) -> float:
     (built-ins, file "~", match on a part of their name). cProfile's cumulative time
     already leaves out recursion, so same-named matches add up without counting twice."""
     return sum(
-        value[3]
+        float(value[3])
         for (file, _, function), value in entries.items()
         if (name in function if file == "~" else function == name) and file.endswith(file_end)
     )
