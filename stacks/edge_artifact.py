@@ -31,7 +31,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stacks import python_archives
-from stacks.packaging import CONSTRAINTS, Platform, pinned_requirements, run_pip
+from stacks.packaging import (
+    CONSTRAINTS,
+    Platform,
+    pinned_requirements,
+    remove_stale_builds,
+    run_pip,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPONENT_NAME = "com.pcf.MeterReader"
@@ -130,10 +136,7 @@ def build_edge_artifact(build_root: Path = BUILD_ROOT) -> EdgeArtifact:
                 raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    # earlier artifacts are stale: about 110 MB each
-    for stale in build_root.glob(f"{COMPONENT_NAME}-*"):
-        if stale != target:
-            shutil.rmtree(stale, ignore_errors=True)
+    remove_stale_builds(target, f"{COMPONENT_NAME}-*")  # about 110 MB each
     return artifact
 
 

@@ -244,11 +244,17 @@ def build_bundle(
                 raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    # earlier builds of this function for this platform are stale: about 250 MB each
-    for stale in build_root.glob(f"{function}-{platform.name}-*"):
-        if stale != target:
-            shutil.rmtree(stale, ignore_errors=True)
+    # earlier builds of this function for this platform: about 250 MB each
+    remove_stale_builds(target, f"{function}-{platform.name}-*")
     return target
+
+
+def remove_stale_builds(current: Path, pattern: str) -> None:
+    """Remove the folders beside ``current`` that match ``pattern`` (its name with
+    another digest): builds whose inputs have changed since."""
+    for stale in current.parent.glob(pattern):
+        if stale != current:
+            shutil.rmtree(stale, ignore_errors=True)
 
 
 def _link_files_shared_with(bundle: Path, others: list[Path]) -> None:
