@@ -56,7 +56,9 @@ from typing import Any, Protocol, Self
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from pcf.environment import EnvironmentSettings
 
 RAW_UPLOADS_PREFIX = "raw/uploads"
 QUARANTINE_UPLOADS_PREFIX = "quarantine/uploads"
@@ -249,13 +251,11 @@ def tier_buckets(text: str) -> dict[str, str]:
     return buckets
 
 
-class S3BucketSettings(BaseModel):
+class S3BucketSettings(EnvironmentSettings):
     """Where an ``S3ObjectStore`` keeps objects, as a function's environment says it:
     ``OBJECT_STORE_BUCKETS`` (``raw=<bucket> processed=<bucket> curated=<bucket>
     quarantine=<bucket>``, as the CDK app deploys it) or ``OBJECT_STORE_BUCKET`` (one
     bucket, tiers by key prefix); exactly one of them."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
 
     bucket: str | None = Field(alias="OBJECT_STORE_BUCKET", default=None, min_length=3)
     tier_buckets: str | None = Field(alias="OBJECT_STORE_BUCKETS", default=None)

@@ -12,10 +12,7 @@ The local server builds its dependencies itself (``pcf.api.local_server``).
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
 from pcf.adapters.object_store import S3BucketSettings, S3ObjectStore
 from pcf.adapters.postgres.connection import create_engine
@@ -25,14 +22,8 @@ from pcf.usecases.uploads import DEFAULT_MAX_UPLOAD_BYTES, UploadDependencies, U
 
 
 class CloudSettings(S3BucketSettings):
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
     database_url: str = Field(alias="DATABASE_URL", min_length=1)
     max_upload_bytes: int = Field(alias="MAX_UPLOAD_BYTES", default=DEFAULT_MAX_UPLOAD_BYTES, gt=0)
-
-    @classmethod
-    def from_environment(cls, environment: Mapping[str, str] | None = None) -> CloudSettings:
-        return cls.model_validate(dict(os.environ if environment is None else environment))
 
 
 def cloud_upload_dependencies(settings: CloudSettings) -> UploadDependencies:

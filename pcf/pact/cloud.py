@@ -24,7 +24,6 @@ in the cloud.
 from __future__ import annotations
 
 import json
-import os
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -35,10 +34,11 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from pcf.adapters.postgres.connection import create_engine
 from pcf.api.auth import Forbidden, Principal, Role, Unauthenticated
+from pcf.environment import EnvironmentSettings
 from pcf.observability import logger
 from pcf.pact.auth import PactClients, UnsupportedGrant, check_grant
 from pcf.pact.callbacks import CallbackCredentials, EventSender
@@ -56,7 +56,7 @@ CLOUD_CALLBACK_TIMEOUT_SECONDS = 5.0
 TOKEN_ENDPOINT_TIMEOUT_SECONDS = 10.0
 
 
-class CloudPactSettings(BaseModel):
+class CloudPactSettings(EnvironmentSettings):
     """The PACT Lambda's environment, parsed at cold start.
 
     - ``DATABASE_URL`` (+ ``DATABASE_SECRET_ARN``, read by the connection): published
@@ -72,8 +72,6 @@ class CloudPactSettings(BaseModel):
     - The company and sites as ``PactSettings.from_environment`` reads them.
     """
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
     database_url: str = Field(alias="DATABASE_URL", min_length=1)
     token_endpoint: str = Field(alias="PCF_PACT_TOKEN_ENDPOINT")
     issuer: str = Field(alias="PCF_PACT_ISSUER")
@@ -86,10 +84,6 @@ class CloudPactSettings(BaseModel):
         if not value.startswith("https://"):
             raise ValueError(f"must be an https URL (got {value!r})")
         return value.rstrip("/")
-
-    @classmethod
-    def from_environment(cls, environment: Mapping[str, str] | None = None) -> CloudPactSettings:
-        return cls.model_validate(dict(os.environ if environment is None else environment))
 
 
 @dataclass(frozen=True)

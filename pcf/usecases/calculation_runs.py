@@ -19,7 +19,6 @@ fires, naming the sites in the log.
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -68,15 +67,9 @@ class CalculatorSettings(S3BucketSettings):
     ``OBJECT_STORE_BUCKET``), ``AUDIT_LOG_GROUP`` and optionally ``TELEMETRY_STORE``
     (as the ingest reads it)."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
     database_url: str = Field(alias="DATABASE_URL", min_length=1)
     audit_log_group: str = Field(alias="AUDIT_LOG_GROUP", min_length=1)
     telemetry_store: str = Field(alias="TELEMETRY_STORE", default="postgres")
-
-    @classmethod
-    def from_environment(cls, environment: Mapping[str, str] | None = None) -> CalculatorSettings:
-        return cls.model_validate(dict(os.environ if environment is None else environment))
 
 
 @dataclass(frozen=True)

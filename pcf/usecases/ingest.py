@@ -39,7 +39,6 @@ record's reason. Both give the same windows. ``docs/decisions/0005`` has the fig
 from __future__ import annotations
 
 import binascii
-import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -64,7 +63,7 @@ from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import (
     KinesisStreamRecord,
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from pcf.adapters.archive import FirehoseArchive, FolderArchive, RawArchive, archive_lines
 from pcf.adapters.dead_letter import (
@@ -77,6 +76,7 @@ from pcf.adapters.dead_letter import (
 from pcf.adapters.postgres.connection import create_engine
 from pcf.adapters.postgres.telemetry_store import PostgresTelemetryStore
 from pcf.core.telemetry import TelemetryStore, WriteOutcome
+from pcf.environment import EnvironmentSettings
 from pcf.formats.telemetry_batch import (
     WindowTableWriter,
     decode_payloads,
@@ -297,7 +297,7 @@ class IngestDependencies:
 TIMESTREAM_STORE_SCHEME = "timestream:"
 
 
-class IngestSettings(BaseModel):
+class IngestSettings(EnvironmentSettings):
     """The ingest's environment, parsed at cold start (a missing one fails there).
 
     - ``DATABASE_URL``: the PostgreSQL holding the telemetry store.
@@ -309,8 +309,6 @@ class IngestSettings(BaseModel):
       ``DATABASE_URL``) or ``timestream:<database>/<table>[/<hourly table>]``.
     """
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
     database_url: str = Field(alias="DATABASE_URL", min_length=1)
     dead_letter_queue_url: str = Field(alias="DEAD_LETTER_QUEUE_URL", min_length=1)
     archive: str = Field(alias="ARCHIVE", min_length=1)
@@ -319,10 +317,6 @@ class IngestSettings(BaseModel):
         default="postgres",
         pattern=r"^(postgres|timestream:[^/]+/[^/]+(/[^/]+)?)$",
     )
-
-    @classmethod
-    def from_environment(cls, environment: Mapping[str, str] | None = None) -> IngestSettings:
-        return cls.model_validate(dict(os.environ if environment is None else environment))
 
 
 def build_ingest_dependencies(settings: IngestSettings) -> IngestDependencies:
