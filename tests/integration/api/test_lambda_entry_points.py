@@ -15,11 +15,14 @@ from pcf.adapters.object_store import S3ObjectStore
 from pcf.sample.worked_example import worked_example_files
 from pcf.usecases.load_datasets import load_static_files
 from pcf.usecases.uploads import UploadDependencies, UploadStatus, read_upload, upload_id_of_key
+from tests.api_gateway_events import rest_event
 from tests.integration.api.conftest import BUCKET, TECHNOLOGY_FACTORS, upload_via_presigned_url
 from tests.integration.ingest.kinesis_events import FakeLambdaContext
 from tests.lambda_entry_points import load_handler_module
 
 pytestmark = pytest.mark.integration
+
+ACCEPT_JSON = {"Accept": "application/json"}
 
 
 @pytest.fixture
@@ -48,34 +51,6 @@ def s3_event(key: str, size: int) -> dict[str, Any]:
     }
 
 
-def rest_event(path: str, claims: dict[str, str] | None) -> dict[str, Any]:
-    """A REST API proxy event as API Gateway sends it after its Cognito authorizer."""
-    context: dict[str, Any] = {
-        "resourcePath": path,
-        "httpMethod": "GET",
-        "path": f"/prod{path}",
-        "stage": "prod",
-        "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
-        "identity": {"sourceIp": "192.0.2.10"},
-    }
-    if claims is not None:
-        context["authorizer"] = {"claims": claims}
-    return {
-        "resource": path,
-        "path": path,
-        "httpMethod": "GET",
-        "headers": {"Accept": "application/json"},
-        "multiValueHeaders": {"Accept": ["application/json"]},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
-        "pathParameters": None,
-        "stageVariables": None,
-        "requestContext": context,
-        "body": None,
-        "isBase64Encoded": False,
-    }
-
-
 def test_the_s3_event_handler_validates_and_loads_a_landed_upload(
     db: Engine, s3: Any, cloud_environment: None
 ) -> None:
@@ -100,11 +75,25 @@ def test_the_api_handler_serves_callers_the_cognito_authorizer_verified(
     handler = load_handler_module("api")
 
     sme = handler.lambda_handler(
-        rest_event("/datasets", {"sub": "alice", "cognito:groups": "sme"}), FakeLambdaContext()
+        rest_event(
+            "GET",
+            "/datasets",
+            headers=ACCEPT_JSON,
+            claims={"sub": "alice", "cognito:groups": "sme"},
+        ),
+        FakeLambdaContext(),
     )
-    anonymous = handler.lambda_handler(rest_event("/datasets", None), FakeLambdaContext())
+    anonymous = handler.lambda_handler(
+        rest_event("GET", "/datasets", headers=ACCEPT_JSON), FakeLambdaContext()
+    )
     partner = handler.lambda_handler(
-        rest_event("/datasets", {"sub": "acme", "cognito:groups": "partner"}), FakeLambdaContext()
+        rest_event(
+            "GET",
+            "/datasets",
+            headers=ACCEPT_JSON,
+            claims={"sub": "acme", "cognito:groups": "partner"},
+        ),
+        FakeLambdaContext(),
     )
 
     assert sme["statusCode"] == 200

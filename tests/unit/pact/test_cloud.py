@@ -32,6 +32,7 @@ from pcf.pact.cloud import (
 )
 from pcf.pact.routes import PactDependencies
 from pcf.pact.settings import DEFAULT_COMPANY
+from tests.api_gateway_events import rest_event
 from tests.moto_aws import mocked_aws
 
 SCOPE = "pact/footprints"
@@ -80,45 +81,6 @@ def cognito() -> Iterator[CognitoStandIn]:
     yield stand_in
     server.shutdown()
     server.server_close()
-
-
-def rest_event(
-    method: str,
-    path: str,
-    *,
-    headers: dict[str, str] | None = None,
-    body: str | None = None,
-    claims: dict[str, str] | None = None,
-    stage_path: str = "/prod",
-) -> dict[str, Any]:
-    """A REST API proxy event as API Gateway sends it (after its authorizer, if any)."""
-    all_headers = {"Host": "abc123.execute-api.eu-central-1.amazonaws.com"}
-    all_headers.update({"X-Forwarded-Proto": "https"} | (headers or {}))
-    context: dict[str, Any] = {
-        "resourcePath": path,
-        "httpMethod": method,
-        "path": f"{stage_path}{path}",
-        "stage": "prod",
-        "domainName": "abc123.execute-api.eu-central-1.amazonaws.com",
-        "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
-        "identity": {"sourceIp": "192.0.2.10"},
-    }
-    if claims is not None:
-        context["authorizer"] = {"claims": claims}
-    return {
-        "resource": path,
-        "path": path,
-        "httpMethod": method,
-        "headers": all_headers,
-        "multiValueHeaders": {name: [value] for name, value in all_headers.items()},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
-        "pathParameters": None,
-        "stageVariables": None,
-        "requestContext": context,
-        "body": body,
-        "isBase64Encoded": False,
-    }
 
 
 def partner_claims(scope: str = SCOPE) -> dict[str, str]:
