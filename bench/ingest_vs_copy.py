@@ -386,12 +386,15 @@ def turns(
 ) -> dict[str, list[float]]:
     """Each run's seconds in each of ``repeats`` rounds, each into an empty table. The
     runs take turns within a round, so a change in the machine's load (other work on a
-    shared machine) falls on every line alike instead of on the lines run during it."""
+    shared machine) falls on every line alike instead of on the lines run during it.
+    Every other round runs them in reverse order, so that each run is as often early in
+    a round as late, and runs next to each other in ``runs`` stay next to each other."""
     times: dict[str, list[float]] = {name: [] for name in runs}
-    for _ in range(repeats):
-        for name, run in runs.items():
+    order = list(runs)
+    for round_number in range(repeats):
+        for name in order if round_number % 2 == 0 else reversed(order):
             empty_tables(engine)
-            times[name].append(run())
+            times[name].append(runs[name]())
     return times
 
 
@@ -542,11 +545,12 @@ def main() -> int:
         args.repeats,
         engine,
         {
+            # the target's pair first, one right after the other in every round
             "ingest": then_read(ingest(events, "folder", "ingest"), "ingest"),
+            "copy": then_read(lambda: run_copy(engine, one_copy), "copy"),
             "noop": ingest(events, "none", "ingest, no-op archive"),
             "small": ingest(small_events, "folder", "small events"),
             "dup": then_read(ingest(duplicate_events, "folder", "duplicates"), "dup"),
-            "copy": then_read(lambda: run_copy(engine, one_copy), "copy"),
             "batch_copy": lambda: run_copy(engine, batch_copies),
         },
     )
