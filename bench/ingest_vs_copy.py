@@ -21,12 +21,13 @@ all lines alike:
 
 - ingest: every event through ``handle_kinesis_batch`` with real dependencies:
   ``PostgresTelemetryStore``, a ``FolderArchive`` in a temporary folder (one fsynced file
-  per batch and day, written in the archive thread while the store writes) and
-  ``InMemoryDeadLetters``. That is base64 decoding; the batch decoded and checked as a
-  whole (the fast path: every record is in the edge's form); the store write (latest
-  revision per window, canonical units, CSV, one COPY, rollup-pending marks, commit;
-  one transaction per event, as in Lambda); the raw archive, written in
-  its thread while the store writes; the response, logs and metrics.
+  per batch and day, written in the archive thread while the store finishes) and
+  ``InMemoryDeadLetters``. That is base64 decoding; the store's write while the batch
+  is decoded (the fast path: every record is in the edge's form): one COPY fed part by
+  part, each part decoded and made into CSV rows in canonical units while the server
+  stores the one before, the whole batch checked before the COPY ends, then the
+  rollup-pending marks and the commit, one transaction per event, as in Lambda; the raw
+  archive; the response, logs and metrics.
 - ingest, no-op archive: the same with an archive that does nothing, so the store path
   alone is visible.
 - ingest, events of 500: the first line with Lambda's default batch size, for reference.

@@ -12,11 +12,16 @@ doubtful payload in 500 included, returns None and the caller validates the batc
 by record with the model, which gives each malformed record its own reason. So the fast
 path never accepts what the model rejects, and gives the same values (a property test
 holds the two to that).
+
+``EdgeBatch`` is the same decoding in parts, for a store that writes while it decodes
+(``EdgeBatchWriter``): the PostgreSQL store sends each part's rows to the server before
+the next part is decoded, and the whole batch is checked before its write ends.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from itertools import chain
 from operator import attrgetter
 from typing import Any, Protocol, runtime_checkable
 
@@ -56,7 +61,7 @@ WINDOW_TABLE_SCHEMA = pa.schema(
 _UTC_SECONDS_PATTERN = r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"
 
 
-class _WireWindow(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, gc=False):
+class WireWindow(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, gc=False):
     """The record's fields with their JSON types, checked by msgspec in C: a string is
     a string, an integer an integer (never 1.0 or true), a number a number. The bounds
     on values are checked on whole columns afterwards (cheaper than msgspec's own, per
@@ -76,8 +81,8 @@ class _WireWindow(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, gc=F
     samples_dropped: int
 
 
-_WIRE_DECODER = msgspec.json.Decoder(_WireWindow)
-_WIRE_GETTERS = {name: attrgetter(name) for name in _WireWindow.__struct_fields__}
+_WIRE_DECODER = msgspec.json.Decoder(WireWindow)
+_WIRE_GETTERS = {name: attrgetter(name) for name in WireWindow.__struct_fields__}
 _COUNTS = ("revision", "samples_received", "samples_dropped")
 _TEXTS = ("site_id", "machine_id", "meter_id", "quantity", "item_id", "unit")
 # "quantity<separator>unit" of every allowed pair. No allowed name holds the separator,
@@ -106,12 +111,105 @@ class WindowTableWriter(Protocol):
     def prepare_window_table(self, table: pa.Table) -> Callable[[], WriteOutcome]: ...
 
 
+# Records a part of an ``EdgeBatch``. Big enough that the per-call costs of decoding stay
+# small, small enough that the database stores one part while the next is decoded
+# (docs/decisions/0005: at 1,000 rows a part the server sat idle).
+EDGE_BATCH_PART = 500
+
+
+class NotInEdgeForm(ValueError):
+    """A payload of the batch is not in the edge's form: the batch goes record by
+    record."""
+
+
+class EdgeBatch:
+    """A batch of payloads for a store that writes while it decodes: ``parts()`` decodes
+    the payloads part by part, as the store pulls them (raising ``NotInEdgeForm`` at the
+    first part not in the edge's form), and ``table()`` checks the record model's rules
+    across fields on the whole batch.
+
+    The store sends each part on before the next is decoded, so its database stores one
+    part while this process decodes the next. Until ``table()`` has returned a table,
+    the batch may still be refused, so the store must commit nothing before.
+    ``on_table`` is called with that table once it is known (the ingest starts the
+    raw archive then)."""
+
+    def __init__(
+        self,
+        payloads: Sequence[bytes],
+        *,
+        part_size: int = EDGE_BATCH_PART,
+        on_table: Callable[[pa.Table], object] | None = None,
+    ) -> None:
+        if not payloads:
+            raise ValueError("an edge batch holds at least one payload")
+        self.payloads = payloads
+        self._part_size = part_size
+        self._on_table = on_table
+        self._parts: list[WireColumns] = []
+        self._decoded = 0  # payloads decoded into parts so far
+        self._checked = False
+        self._table: pa.Table | None = None
+
+    def parts(self) -> Iterator[WireColumns]:
+        """The wire records' columns, part by part, from the first not yet decoded."""
+        for start in range(self._decoded, len(self.payloads), self._part_size):
+            part = decode_wire(self.payloads[start : start + self._part_size])
+            if part is None:
+                raise NotInEdgeForm(f"a payload from position {start} on is not in the edge's form")
+            self._parts.append(part)
+            self._decoded = start + len(part["meter_id"])
+            yield part
+
+    def table(self) -> pa.Table | None:
+        """The whole batch as a table (``WINDOW_TABLE_SCHEMA``, in payload order), as
+        ``decode_payloads`` gives it, or None when it would give None. Decodes whatever
+        ``parts()`` has not."""
+        if not self._checked:
+            self._checked = True
+            try:
+                for _ in self.parts():
+                    pass
+            except NotInEdgeForm:
+                return None
+            fields = {
+                name: list(chain.from_iterable(part[name] for part in self._parts))
+                for name in WireWindow.__struct_fields__
+            }
+            self._table = wire_windows_table(fields)
+            if self._table is not None and self._on_table is not None:
+                self._on_table(self._table)
+        return self._table
+
+
+@runtime_checkable
+class EdgeBatchWriter(Protocol):
+    """A telemetry store that writes an ``EdgeBatch`` while it is decoded, with the
+    meaning of ``TelemetryStore.write_windows`` of its windows. Returns None, having
+    written nothing, when the batch is not all in the edge's form or breaks a rule
+    (``EdgeBatch.table()`` is None): the caller then validates it record by record."""
+
+    def write_edge_batch(self, batch: EdgeBatch) -> WriteOutcome | None: ...
+
+
 def decode_payloads(payloads: Sequence[bytes]) -> pa.Table | None:
     """The batch's windows as a table (``WINDOW_TABLE_SCHEMA``, in payload order), or
     None when any payload is not in the edge's form or breaks a rule of the record model
     (see the module docstring)."""
     if not payloads:
         return None
+    fields = decode_wire(payloads)
+    return None if fields is None else wire_windows_table(fields)
+
+
+# The wire records' fields as columns: one list per field of ``WireWindow``, in order.
+WireColumns = dict[str, list[Any]]
+
+
+def decode_wire(payloads: Sequence[bytes]) -> WireColumns | None:
+    """The payloads' fields as columns, or None when any payload is not one JSON object
+    on one line with exactly the record's fields and their JSON types. The rules across
+    fields are not checked here (``wire_windows_table`` checks them)."""
     joined = b"".join(payloads)
     if b"\n" in joined or b"\r" in joined:  # each payload is to be one archive line
         return None
@@ -121,7 +219,12 @@ def decode_payloads(payloads: Sequence[bytes]) -> pa.Table | None:
         wire = [_WIRE_DECODER.decode(payload) for payload in payloads]
     except (msgspec.ValidationError, msgspec.DecodeError):
         return None
-    fields = {name: list(map(get, wire)) for name, get in _WIRE_GETTERS.items()}
+    return {name: list(map(get, wire)) for name, get in _WIRE_GETTERS.items()}
+
+
+def wire_windows_table(fields: WireColumns) -> pa.Table | None:
+    """The wire records' columns as a table (``WINDOW_TABLE_SCHEMA``, in the same
+    order), or None when any record breaks a rule of the record model."""
     texts = {name: pa.array(fields[name], pa.string()) for name in _TEXTS}
     numbers = _numbers(fields)
     if numbers is None or not _follows_record_rules(texts):

@@ -8,7 +8,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from operator import itemgetter
+from typing import Any, Protocol
 
 import msgspec
 import numpy as np
@@ -20,11 +21,17 @@ import pyarrow.csv as pa_csv
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from pcf.adapters.postgres.connection import dbapi_cursor, transaction
+from pcf.adapters.postgres.connection import CopySource, dbapi_cursor, transaction
 from pcf.core.telemetry import MeterPeriodTotal, TelemetryWindow, WriteOutcome
-from pcf.core.units import CANONICAL_UNIT, conversion_factors, dimension_of
+from pcf.core.units import CANONICAL_UNIT, UnitError, conversion_factors, dimension_of
 from pcf.formats.definitions import MeterQuantity
-from pcf.formats.telemetry_batch import epoch_seconds, windows_table
+from pcf.formats.telemetry_batch import (
+    EdgeBatch,
+    NotInEdgeForm,
+    WireColumns,
+    epoch_seconds,
+    windows_table,
+)
 
 _COLUMNS = (
     "site_id, machine_id, meter_id, quantity, item_id, window_start, window_end, "
@@ -130,6 +137,23 @@ ORDER BY meter_id, min(window_start)
 """
 
 
+class _TableWrite(Protocol):
+    def __call__(self, *, stored_before: bool = False) -> WriteOutcome: ...
+
+
+class _NotWritten(Exception):
+    """Raised in an edge batch's rows to cancel its COPY (see ``write_edge_batch``)."""
+
+
+# what an edge batch's rows raise for the batch itself (``EdgeBatch.table()`` then tells
+# whether it is refused or goes the table's way)
+_BATCH_REFUSALS = (NotInEdgeForm, _NotWritten, UnitError)
+
+# psycopg2 reads a COPY's source in pieces of this size, each one send: big enough for
+# few calls, small enough that a part's rows reach the server as they are made
+_COPY_READ_SIZE = 1 << 16
+
+
 class PostgresTelemetryStore:
     """``pcf.core.telemetry.TelemetryStore`` on the ``telemetry_window`` table."""
 
@@ -164,29 +188,84 @@ class PostgresTelemetryStore:
         this process (one per window, canonical units, the COPY text; raises
         ``ValueError`` as ``write_windows`` does), and the function returned writes them
         (the month partitions, then one transaction)."""
-        if table.num_rows == 0:
-            return lambda: WriteOutcome(inserted=0, replaced=0, ignored=0)
+        return self._prepare(table)
+
+    def _prepare(self, table: pa.Table) -> _TableWrite:
+        """``prepare_window_table``; the write takes ``stored_before=True`` when a window
+        of the table is known to be stored, to go straight to the merge."""
         latest = _latest_per_window(table)
         starts = epoch_seconds(latest.column("window_start"))
-        rows = _copy_csv(latest)
+        rows = _copy_csv(latest) if table.num_rows else b""
         meters, hours = _pending_rollup_hours(latest.column("meter_id"), starts)
         pending = (_array_literal(meters), _array_literal(map(str, hours)))
 
-        def write() -> WriteOutcome:
+        def write(*, stored_before: bool = False) -> WriteOutcome:
+            if table.num_rows == 0:
+                return WriteOutcome(inserted=0, replaced=0, ignored=0)
             self._ensure_partitions(starts)
-            try:
-                with self._cursor() as cursor:
-                    _copy_new(cursor, rows)
-                    cursor.execute(_MARK_ROLLUPS_PENDING, pending)
-                inserted, replaced = latest.num_rows, 0
-            except psycopg2.errors.UniqueViolation:  # rolled back: merge instead
-                with self._cursor() as cursor:
-                    inserted, replaced = _merge(cursor, rows, latest.num_rows)
-                    cursor.execute(_MARK_ROLLUPS_PENDING, pending)
+            if not stored_before:
+                try:
+                    with self._cursor() as cursor:
+                        _copy_new(cursor, rows)
+                        cursor.execute(_MARK_ROLLUPS_PENDING, pending)
+                    ignored = table.num_rows - latest.num_rows
+                    return WriteOutcome(inserted=latest.num_rows, replaced=0, ignored=ignored)
+                except psycopg2.errors.UniqueViolation:  # rolled back: merge instead
+                    pass
+            with self._cursor() as cursor:
+                inserted, replaced = _merge(cursor, rows, latest.num_rows)
+                cursor.execute(_MARK_ROLLUPS_PENDING, pending)
             ignored = table.num_rows - inserted - replaced
             return WriteOutcome(inserted=inserted, replaced=replaced, ignored=ignored)
 
         return write
+
+    def write_edge_batch(self, batch: EdgeBatch) -> WriteOutcome | None:
+        """``write_window_table`` of ``batch.table()``, written while it is decoded: one
+        COPY fed part by part, so the server stores a part while this process decodes
+        the next (``docs/decisions/0005``), rows in arrival order. Returns None, having
+        written nothing, when ``batch.table()`` is None.
+
+        The COPY is an attempt, for the usual batch: new windows, each once, in months
+        that have a partition. The whole batch is checked after its last part is sent
+        and before the COPY ends, so a batch refused there is cancelled with its COPY.
+        Anything else (a window stored before or twice in the batch, a new month, an
+        error of the server) rolls the attempt back and the batch is written as
+        ``write_window_table`` writes it: in key order, through the merge when needed.
+        """
+        texts = _WireRowTexts()
+        pending: list[tuple[str, str]] = []
+
+        def rows() -> Iterator[bytes]:
+            for wire in batch.parts():
+                yield texts.rows(wire)
+            table = batch.table()
+            if table is None:
+                raise _NotWritten("the batch breaks a rule of the record model")
+            latest = _latest_per_window(table)
+            if latest.num_rows < table.num_rows:
+                raise _NotWritten("a window is in the batch twice")
+            starts = epoch_seconds(latest.column("window_start"))
+            meters, hours = _pending_rollup_hours(latest.column("meter_id"), starts)
+            pending.append((_array_literal(meters), _array_literal(map(str, hours))))
+
+        source = CopySource(rows())
+        try:
+            with self._cursor() as cursor:
+                # Only once the last part is checked do the rows end. Until then every
+                # text field went quoted and every number from msgspec, so a bound or a
+                # text breaking the CSV could only fail or cancel the COPY.
+                cursor.copy_expert(_COPY_NEW, source, _COPY_READ_SIZE)
+                cursor.execute(_MARK_ROLLUPS_PENDING, pending[0])
+        except psycopg2.Error as error:  # rolled back: the table's way
+            if source.error is not None and not isinstance(source.error, _BATCH_REFUSALS):
+                raise source.error from error  # not the batch's doing: a fault here
+            table = batch.table()
+            if table is None:
+                return None
+            stored_before = isinstance(error, psycopg2.errors.UniqueViolation)
+            return self._prepare(table)(stored_before=stored_before)
+        return WriteOutcome(inserted=len(batch.payloads), replaced=0, ignored=0)
 
     @contextmanager
     def _cursor(self) -> Iterator[Any]:
@@ -352,10 +431,7 @@ def _copy_csv(windows: pa.Table) -> bytes:
     with np.errstate(over="ignore"):  # an overflow is inf, as in _canonical_value
         products = (values[converted] * factors[converted]).tolist()
     for position, product in zip(converted.tolist(), products, strict=True):
-        rounded = f"{product:.15g}"
-        # _canonical_value's text: Decimal changes only an exponent, a sign or inf
-        plain = rounded.replace(".", "", 1).isdigit()
-        value_texts[position] = (rounded if plain else str(Decimal(rounded))).encode()
+        value_texts[position] = _converted_text(product).encode()
     text_columns["value"] = pa.array(value_texts, pa.string())
     text_columns["unit"] = targets
     for count in ("revision", "samples_received", "samples_dropped"):
@@ -369,6 +445,77 @@ def _copy_csv(windows: pa.Table) -> bytes:
         pa_csv.WriteOptions(include_header=False, quoting_style="needed"),
     )
     return sink.getvalue()
+
+
+# the fields that make a row's first five texts and its unit: the same for every window
+# of a meter
+_METER_FIELDS = ("site_id", "machine_id", "meter_id", "quantity", "item_id", "unit")
+_HEAD, _UNIT, _FACTOR = itemgetter(0), itemgetter(1), itemgetter(2)
+# head (the first five fields, each followed by its comma), bounds, value, unit, counts
+_ROW = "%s%s,%s,%s,%s,%s,%s,%s\n".__mod__
+
+
+class _MeterTexts(dict[tuple[Any, ...], tuple[str, str, float]]):
+    """A meter's fields (``_METER_FIELDS``) -> the row's first five texts, quoted and
+    each followed by its comma; the canonical unit, quoted; the factor to it. Each made
+    once, on first use."""
+
+    def __missing__(self, key: tuple[Any, ...]) -> tuple[str, str, float]:
+        *names, unit = key
+        target = CANONICAL_UNIT[dimension_of(unit)]
+        factor = float(conversion_factors(np.array([unit]), np.array([target]))[0])
+        texts = self[key] = (
+            "".join(f"{_csv_text(name)}," for name in names),
+            _csv_text(target),
+            factor,
+        )
+        return texts
+
+
+class _WireRowTexts:
+    """Wire records' columns as COPY CSV rows with ``_copy_csv``'s values, made a row at
+    a time by C calls (``map``), with no batch-wide step: the texts of a meter's fields
+    once per batch (``_MeterTexts``), the bounds as sent (whole seconds with "Z",
+    checked on the whole batch before the COPY ends), the values as ``_copy_csv``
+    writes them."""
+
+    def __init__(self) -> None:
+        self._meters = _MeterTexts()
+
+    def rows(self, part: WireColumns) -> bytes:
+        keys = zip(*map(part.__getitem__, _METER_FIELDS), strict=True)
+        meters = list(map(self._meters.__getitem__, keys))
+        values = part["value"]
+        value_texts = msgspec.json.encode(values).decode()[1:-1].split(",")
+        factors = list(map(_FACTOR, meters))
+        converted = np.flatnonzero(np.array(factors) != 1.0).tolist()
+        for position in converted:
+            value_texts[position] = _converted_text(values[position] * factors[position])
+        rows = zip(
+            map(_HEAD, meters),
+            part["window_start"],
+            part["window_end"],
+            value_texts,
+            map(_UNIT, meters),
+            part["revision"],
+            part["samples_received"],
+            part["samples_dropped"],
+            strict=True,
+        )
+        return "".join(map(_ROW, rows)).encode()
+
+
+def _csv_text(text: str | None) -> str:
+    """A text as a quoted CSV field (COPY reads "" as an empty text), None as NULL."""
+    return "" if text is None else '"' + text.replace('"', '""') + '"'
+
+
+def _converted_text(product: float) -> str:
+    """A converted value's text to store: ``_canonical_value``'s, faster."""
+    rounded = f"{product:.15g}"
+    # Decimal changes only an exponent, a sign or inf
+    plain = rounded.replace(".", "", 1).isdigit()
+    return rounded if plain else str(Decimal(rounded))
 
 
 def _shortest_texts(values: npt.NDArray[np.float64]) -> list[bytes]:
