@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import cache
 from operator import itemgetter
 from typing import Any, Protocol
 
@@ -462,14 +463,19 @@ class _MeterTexts(dict[tuple[Any, ...], tuple[str, str, float]]):
 
     def __missing__(self, key: tuple[Any, ...]) -> tuple[str, str, float]:
         *names, unit = key
-        target = CANONICAL_UNIT[dimension_of(unit)]
-        factor = float(conversion_factors(np.array([unit]), np.array([target]))[0])
-        texts = self[key] = (
-            "".join(f"{_csv_text(name)}," for name in names),
-            _csv_text(target),
-            factor,
-        )
+        head = "".join(f"{_csv_text(name)}," for name in names)
+        texts = self[key] = (head, *_canonical_unit_text(unit))
         return texts
+
+
+@cache
+def _canonical_unit_text(unit: str) -> tuple[str, float]:
+    """The canonical unit of a unit's dimension as a quoted CSV field, and the factor to
+    it, as ``_copy_csv`` converts. Raises ``UnitError`` for an unknown unit (so only
+    known units are kept)."""
+    target = CANONICAL_UNIT[dimension_of(unit)]
+    factor = float(conversion_factors(np.array([unit]), np.array([target]))[0])
+    return _csv_text(target), factor
 
 
 class _WireRowTexts:
