@@ -5,10 +5,13 @@ leaves nothing behind or the table's result."""
 
 from __future__ import annotations
 
+import random
+import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import psycopg2.errors
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -239,3 +242,38 @@ def test_a_fault_while_making_the_rows_is_raised_and_writes_nothing(
     with pytest.raises(RuntimeError, match="a fault in the row texts"):
         store.write_edge_batch(EdgeBatch(payloads))
     assert stored_rows(db) == []
+
+
+def test_concurrent_writers_in_arrival_order_keep_the_highest_revision(
+    db: Engine, store: PostgresTelemetryStore
+) -> None:
+    # Three writers stream the same 60 windows at once, each in its own order and with
+    # its own revision: arrival order is not key order, so they may deadlock or meet a
+    # window the other stored, and each must then finish the table's way. A writer
+    # whose table's way loses a deadlock fails with nothing written and is delivered
+    # again, as Lambda would.
+    start = threading.Barrier(3)
+    outcomes: list[WriteOutcome | None] = []
+
+    def write(revision: int) -> None:
+        records = [record(minute, float(revision), revision=revision) for minute in range(60)]
+        random.Random(revision).shuffle(records)
+        start.wait()
+        for _ in range(5):
+            try:
+                batch = EdgeBatch(payloads_of(records), part_size=7)
+                outcomes.append(store.write_edge_batch(batch))
+                return
+            except psycopg2.errors.DeadlockDetected:
+                continue
+
+    threads = [threading.Thread(target=write, args=(revision,)) for revision in (1, 2, 3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert [row[7] for row in stored_rows(db)] == ["3.0"] * 60
+    assert all(outcome is not None for outcome in outcomes)
+    assert sum(o.inserted for o in outcomes if o) == 60
+    assert sum(o.inserted + o.replaced + o.ignored for o in outcomes if o) == 180
