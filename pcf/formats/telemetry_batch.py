@@ -61,7 +61,7 @@ WINDOW_TABLE_SCHEMA = pa.schema(
 _UTC_SECONDS_PATTERN = r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"
 
 
-class WireWindow(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, gc=False):
+class _WireWindow(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, gc=False):
     """The record's fields with their JSON types, checked by msgspec in C: a string is
     a string, an integer an integer (never 1.0 or true), a number a number. The bounds
     on values are checked on whole columns afterwards (cheaper than msgspec's own, per
@@ -81,8 +81,8 @@ class WireWindow(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, gc=Fa
     samples_dropped: int
 
 
-_WIRE_DECODER = msgspec.json.Decoder(WireWindow)
-_WIRE_GETTERS = {name: attrgetter(name) for name in WireWindow.__struct_fields__}
+_WIRE_DECODER = msgspec.json.Decoder(_WireWindow)
+_WIRE_GETTERS = {name: attrgetter(name) for name in _WireWindow.__struct_fields__}
 _COUNTS = ("revision", "samples_received", "samples_dropped")
 _TEXTS = ("site_id", "machine_id", "meter_id", "quantity", "item_id", "unit")
 # "quantity<separator>unit" of every allowed pair. No allowed name holds the separator,
@@ -174,7 +174,7 @@ class EdgeBatch:
                 return None
             fields = {
                 name: list(chain.from_iterable(part[name] for part in self._parts))
-                for name in WireWindow.__struct_fields__
+                for name in _WireWindow.__struct_fields__
             }
             self._table = wire_windows_table(fields)
             if self._table is not None and self._on_table is not None:
@@ -202,7 +202,7 @@ def decode_payloads(payloads: Sequence[bytes]) -> pa.Table | None:
     return None if fields is None else wire_windows_table(fields)
 
 
-# The wire records' fields as columns: one list per field of ``WireWindow``, in order.
+# The wire records' fields as columns: one list per field of ``_WireWindow``, in order.
 WireColumns = dict[str, list[Any]]
 
 

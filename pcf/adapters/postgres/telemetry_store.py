@@ -189,20 +189,21 @@ class PostgresTelemetryStore:
         this process (one per window, canonical units, the COPY text; raises
         ``ValueError`` as ``write_windows`` does), and the function returned writes them
         (the month partitions, then one transaction)."""
+        if table.num_rows == 0:
+            return lambda: WriteOutcome(inserted=0, replaced=0, ignored=0)
         return self._prepare(table)
 
     def _prepare(self, table: pa.Table) -> _TableWrite:
-        """``prepare_window_table``; the write takes ``stored_before=True`` when a window
-        of the table is known to be stored, to go straight to the merge."""
+        """``prepare_window_table`` of a table with rows; the write takes
+        ``stored_before=True`` when a window of the table is known to be stored, to go
+        straight to the merge."""
         latest = _latest_per_window(table)
         starts = epoch_seconds(latest.column("window_start"))
-        rows = _copy_csv(latest) if table.num_rows else b""
+        rows = _copy_csv(latest)
         meters, hours = _pending_rollup_hours(latest.column("meter_id"), starts)
         pending = (_array_literal(meters), _array_literal(map(str, hours)))
 
         def write(*, stored_before: bool = False) -> WriteOutcome:
-            if table.num_rows == 0:
-                return WriteOutcome(inserted=0, replaced=0, ignored=0)
             self._ensure_partitions(starts)
             if not stored_before:
                 try:
