@@ -74,27 +74,14 @@ def test_the_api_handler_serves_callers_the_cognito_authorizer_verified(
 ) -> None:
     handler = load_handler_module("api")
 
-    sme = handler.lambda_handler(
-        rest_event(
-            "GET",
-            "/datasets",
-            headers=ACCEPT_JSON,
-            claims={"sub": "alice", "cognito:groups": "sme"},
-        ),
-        FakeLambdaContext(),
-    )
-    anonymous = handler.lambda_handler(
-        rest_event("GET", "/datasets", headers=ACCEPT_JSON), FakeLambdaContext()
-    )
-    partner = handler.lambda_handler(
-        rest_event(
-            "GET",
-            "/datasets",
-            headers=ACCEPT_JSON,
-            claims={"sub": "acme", "cognito:groups": "partner"},
-        ),
-        FakeLambdaContext(),
-    )
+    def datasets_as(claims: dict[str, str] | None) -> dict[str, Any]:
+        event = rest_event("GET", "/datasets", headers=ACCEPT_JSON, claims=claims)
+        response: dict[str, Any] = handler.lambda_handler(event, FakeLambdaContext())
+        return response
+
+    sme = datasets_as({"sub": "alice", "cognito:groups": "sme"})
+    anonymous = datasets_as(None)
+    partner = datasets_as({"sub": "acme", "cognito:groups": "partner"})
 
     assert sme["statusCode"] == 200
     assert "technology_factors" in {d["kind"] for d in json.loads(sme["body"])["datasets"]}
